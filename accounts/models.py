@@ -1,0 +1,42 @@
+"""The user: a username, a mobile number in E.164 and a password."""
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from phonenumber_field.modelfields import PhoneNumberField
+
+from accounts.validators import validate_time_zone
+
+
+class UserManager(DjangoUserManager):
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """Find the user case-insensitively after NFKC, as usernames are unique."""
+        return self.get(username__iexact=self.model.normalize_username(username))
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    mobile = PhoneNumberField(unique=True, help_text="Stored in E.164, e.g. +919012345678.")
+    real_name = models.CharField(max_length=150, blank=True)
+    tz = models.CharField(
+        "time zone", max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    email = models.EmailField(blank=True)
+
+    REQUIRED_FIELDS = ["mobile"]
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message="A user with that username already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.username

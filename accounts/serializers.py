@@ -1,0 +1,103 @@
+"""Input validation and output shapes for users."""
+from django.contrib.auth import password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from accounts.models import User
+from accounts.selectors import user_exists_with_mobile, user_exists_with_username
+from accounts.validators import validate_time_zone
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user's own data."""
+
+    mobile = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "mobile", "real_name", "tz", "email", "is_staff",
+                  "date_joined"]
+        read_only_fields = fields
+
+
+class UserListSerializer(serializers.ModelSerializer):
+    """What any signed-in user may see of the others."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "real_name", "tz"]
+        read_only_fields = fields
+
+
+class StaffUserListSerializer(serializers.ModelSerializer):
+    """What staff see of every user."""
+
+    mobile = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "real_name", "tz", "mobile", "email", "is_staff",
+                  "is_active"]
+        read_only_fields = fields
+
+
+class TimeZoneField(serializers.CharField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("help_text", "IANA time zone, e.g. Asia/Kolkata.")
+        super().__init__(**kwargs)
+        self.validators.append(validate_time_zone)
+
+
+class SignupSerializer(serializers.Serializer):
+    """Everything a new account needs; shared by signup and register."""
+
+    username = serializers.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @/./+/-/_ only; unique whatever the case.",
+    )
+    mobile = PhoneNumberField(
+        help_text="Any spelling: 9012345678, +91 90123 45678, +919012345678."
+    )
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, max_length=128,
+        style={"input_type": "password"},
+    )
+    real_name = serializers.CharField(max_length=150)
+    tz = TimeZoneField(required=False, default="UTC")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate_username(self, value: str) -> str:
+        value = User.normalize_username(value)
+        if user_exists_with_username(value):
+            raise serializers.ValidationError(_("A user with that username already exists."))
+        return value
+
+    def validate_mobile(self, value) -> str:
+        if user_exists_with_mobile(str(value)):
+            raise serializers.ValidationError(
+                _("A user with that mobile number already exists.")
+            )
+        return value.as_e164
+
+    def validate(self, attrs: dict) -> dict:
+        candidate = User(
+            username=attrs["username"], real_name=attrs["real_name"], email=attrs["email"]
+        )
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": list(error.messages)}) from None
+        return attrs
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    """The fields a user may change on their own profile."""
+
+    real_name = serializers.CharField(max_length=150, required=False)
+    tz = TimeZoneField(required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)

@@ -1,0 +1,82 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts import services
+from accounts.models import User
+from accounts.signals import password_changed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_signup_turns_a_lost_race_into_a_validation_error(make_user):
+    make_user(username="ravi", mobile="+919811111111")
+
+    # The serializer's checks passed for both; the database constraint decides.
+    with pytest.raises(ValidationError) as error:
+        services.user_signup(
+            username="RAVI", mobile="+919822222222", password="whatever-pass-1",
+            real_name="Other Ravi",
+        )
+
+    assert set(error.value.message_dict) == {"username"}
+    assert User.objects.count() == 1
+
+
+def test_user_signup_refuses_a_duplicate_mobile_from_the_database(make_user):
+    make_user(mobile="+919811111111")
+
+    with pytest.raises(ValidationError) as error:
+        services.user_signup(
+            username="fresh", mobile="+919811111111", password="whatever-pass-1",
+            real_name="Fresh",
+        )
+
+    assert set(error.value.message_dict) == {"mobile"}
+
+
+def test_user_change_password_sets_it_and_announces_it(make_user):
+    user = make_user()
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    password_changed.connect(receiver)
+    try:
+        services.user_change_password(
+            user=user, new_password="brand-new-pass-9", keep_session_id="abc"
+        )
+    finally:
+        password_changed.disconnect(receiver)
+
+    user.refresh_from_db()
+    assert user.check_password("brand-new-pass-9")
+    assert received == [{"signal": password_changed, "user": user, "keep_session_id": "abc"}]
+
+
+def test_user_update_profile_changes_only_profile_fields(make_user):
+    user = make_user(real_name="Old", tz="UTC")
+
+    services.user_update_profile(user=user, real_name="New", tz="Europe/Paris",
+                                 email="New@EXAMPLE.com")
+
+    user.refresh_from_db()
+    assert (user.real_name, user.tz, user.email) == ("New", "Europe/Paris", "New@example.com")
+    with pytest.raises(ValueError):
+        services.user_update_profile(user=user, is_staff=True)
+
+
+def test_user_update_profile_rejects_unknown_time_zone(make_user):
+    user = make_user(tz="UTC")
+
+    with pytest.raises(ValidationError):
+        services.user_update_profile(user=user, tz="Nowhere/Land")
+
+    user.refresh_from_db()
+    assert user.tz == "UTC"
+
+
+def test_login_by_username_ignores_case(make_user, client):
+    user = make_user(username="Priya")
+
+    assert client.login(username="priya", password=user.raw_password)

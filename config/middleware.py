@@ -1,0 +1,56 @@
+"""Request guards that must answer in JSON before or around any view."""
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from config.errors import error_response, json_server_error
+
+logger = logging.getLogger("config.errors")
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class ApiErrorMiddleware:
+    """Tag each request with an id, refuse oversized bodies, answer crashes in JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = uuid.uuid4().hex
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and _declared_length(request) > limit:
+            response = error_response(
+                413,
+                _("The request body is larger than %(size)d KiB.") % {"size": limit // 1024},
+                "request_too_large",
+            )
+        else:
+            response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation)):
+            return None  # Django answers these itself
+        if settings.DEBUG and not request.path.startswith("/api/"):
+            return None  # keep Django's debug page for the admin and browsable pages
+        logger.error(
+            "Unhandled %s on %s %s [request_id=%s]",
+            type(exception).__name__,
+            request.method,
+            request.path,
+            request.request_id,
+            exc_info=exception,
+        )
+        return json_server_error(request)

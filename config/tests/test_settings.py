@@ -1,0 +1,92 @@
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.app_settings import DEFAULTS, policy, policy_from_env
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "x" * 64 + "-test-only-production-key",
+    "DJANGO_ALLOWED_HOSTS": "api.example.com",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_policy_defaults_without_environment():
+    assert policy_from_env({}) == DEFAULTS
+
+
+def test_policy_reads_each_key_from_environment():
+    result = policy_from_env({
+        "SESSION_POLICY_MAX_SESSIONS_PER_USER": "3",
+        "SESSION_POLICY_ON_LIMIT": "refuse_new",
+        "SESSION_POLICY_LIMIT_SCOPE": "transport",
+        "SESSION_POLICY_TOKEN_TTL": "60",
+        "SESSION_POLICY_COOKIE_TTL": "120",
+        "SESSION_POLICY_IDLE_TIMEOUT": "900",
+        "SESSION_POLICY_ACTIVITY_UPDATE_INTERVAL": "5",
+        "SESSION_POLICY_NOTIFY_NEW_LOGIN": "0",
+    })
+
+    assert result == {
+        "MAX_SESSIONS_PER_USER": 3,
+        "ON_LIMIT": "refuse_new",
+        "LIMIT_SCOPE": "transport",
+        "TOKEN_TTL": timedelta(seconds=60),
+        "COOKIE_TTL": timedelta(seconds=120),
+        "IDLE_TIMEOUT": timedelta(seconds=900),
+        "ACTIVITY_UPDATE_INTERVAL": timedelta(seconds=5),
+        "NOTIFY_NEW_LOGIN": False,
+    }
+
+
+@pytest.mark.parametrize(("key", "raw"), [
+    ("MAX_SESSIONS_PER_USER", "0"),
+    ("MAX_SESSIONS_PER_USER", "many"),
+    ("ON_LIMIT", "kick_everyone"),
+    ("LIMIT_SCOPE", "device"),
+    ("IDLE_TIMEOUT", "-5"),
+])
+def test_policy_refuses_a_bad_value_naming_the_variable(key, raw):
+    with pytest.raises(ImproperlyConfigured, match=f"SESSION_POLICY_{key}"):
+        policy_from_env({f"SESSION_POLICY_{key}": raw})
+
+
+def test_policy_accessor_sees_settings_changed_by_tests(settings):
+    settings.SESSION_POLICY = {**DEFAULTS, "MAX_SESSIONS_PER_USER": 4}
+
+    assert policy.MAX_SESSIONS_PER_USER == 4
+    with pytest.raises(AttributeError):
+        policy.NO_SUCH_SETTING  # noqa: B018
+
+
+@pytest.mark.slow
+def test_production_refuses_to_start_without_secret_key():
+    env = {**PRODUCTION_ENV}
+    del env["DJANGO_SECRET_KEY"]
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
+@pytest.mark.slow
+def test_deploy_check_is_clean_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,47 @@
+"""Plumbing endpoints: health, and the JSON 404 for unknown `/api/` URLs."""
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import DatabaseUnavailable, error_response
+
+
+class HealthView(APIView):
+    """Report whether the service and its database answer."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @swagger_auto_schema(tags=["health"], security=[])
+    def get(self, request: Request) -> Response:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError:
+            raise DatabaseUnavailable() from None
+        return Response({"status": "ok", "database": "ok"})
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Answer unknown `/api/` URLs in JSON whatever DEBUG says; point at a missing slash."""
+    if not request.path.endswith("/"):
+        with_slash = f"{request.path}/"
+        try:
+            match = resolve(with_slash)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            if request.method in ("GET", "HEAD"):
+                return HttpResponsePermanentRedirect(
+                    request.get_full_path(force_append_slash=True)
+                )
+            return error_response(
+                404, _("Not found. Did you mean %(path)s?") % {"path": with_slash}, "not_found"
+            )
+    return error_response(404, _("Not found."), "not_found")
