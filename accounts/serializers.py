@@ -95,6 +95,29 @@ class SignupSerializer(serializers.Serializer):
         return attrs
 
 
+class PasswordChangeSerializer(serializers.Serializer):
+    """The current password, and a new one that passes the password validators."""
+
+    current_password = serializers.CharField(
+        trim_whitespace=False, max_length=128, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
+        trim_whitespace=False, max_length=128, style={"input_type": "password"}
+    )
+
+    def validate_current_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError(_("The current password is not correct."))
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        try:
+            password_validation.validate_password(value, user=self.context["user"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from None
+        return value
+
+
 class ProfileUpdateSerializer(serializers.Serializer):
     """The fields a user may change on their own profile."""
 

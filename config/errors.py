@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
 
 logger = logging.getLogger("config.errors")
 
@@ -40,6 +39,10 @@ class DatabaseUnavailable(ApiError):
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turn any API exception into the documented error body."""
+    # Imported here: rest_framework.views loads the authentication classes, which
+    # import this module's ApiError.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     response = exception_handler(exc, context)  # DRF's default handler

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import APIException
 
 from config.errors import error_response, json_server_error
 
@@ -43,6 +44,10 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation)):
             return None  # Django answers these itself
+        if isinstance(exception, APIException):  # raised outside DRF, e.g. by a receiver
+            return error_response(
+                exception.status_code, exception.detail, exception.get_codes()
+            )
         if settings.DEBUG and not request.path.startswith("/api/"):
             return None  # keep Django's debug page for the admin and browsable pages
         logger.error(

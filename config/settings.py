@@ -115,6 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrMobileBackend"]
 
 # Cache: Redis when REDIS_URL is set (shared by every worker), else local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -181,9 +182,13 @@ NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sessions_app.authentication.TokenAuthentication",
         "sessions_app.authentication.CookieSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "sessions_app.permissions.HasLiveSession",
+        "rest_framework.permissions.IsAuthenticated",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",

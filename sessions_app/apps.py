@@ -6,3 +6,26 @@ class SessionsAppConfig(AppConfig):
     name = "sessions_app"
     label = "sessions_app"
     verbose_name = "Sessions"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+        from django.db.models.signals import post_save
+
+        from accounts.signals import password_changed
+        from sessions_app import receivers
+
+        user_logged_in.connect(
+            receivers.on_user_logged_in, dispatch_uid="sessions_app.on_user_logged_in"
+        )
+        user_logged_out.connect(
+            receivers.on_user_logged_out, dispatch_uid="sessions_app.on_user_logged_out"
+        )
+        password_changed.connect(
+            receivers.on_password_changed, dispatch_uid="sessions_app.on_password_changed"
+        )
+        post_save.connect(
+            receivers.on_user_saved,
+            sender=get_user_model(),
+            dispatch_uid="sessions_app.on_user_saved",
+        )

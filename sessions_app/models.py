@@ -1,15 +1,86 @@
-"""Sessions: the cookie store's rows."""
+"""Sessions: one `UserSession` per sign-in, whatever the transport, and the cookie store."""
+import uuid
+
+from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+
+
+class Transport(models.TextChoices):
+    COOKIE = "cookie", "Cookie (browser)"
+    TOKEN = "token", "Token (API client)"
+
+
+class LoginMethod(models.TextChoices):
+    PASSWORD_BROWSER = "password_browser", "Password, browsable API"
+    PASSWORD_API = "password_api", "Password, API"
+    ADMIN = "admin", "Admin login"
+    REGISTER = "register", "Registration"
+
+
+class EndReason(models.TextChoices):
+    SUPERSEDED = "superseded", "Superseded by a newer login"
+    TERMINATED = "terminated", "Ended by the user from another session"
+    TERMINATED_BY_STAFF = "terminated_by_staff", "Ended by staff"
+    EXPIRED = "expired", "Expired"
+    LOGOUT = "logout", "Logged out"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    USER_DEACTIVATED = "user_deactivated", "User deactivated"
+
+
+class UserSession(models.Model):
+    """One sign-in. Live while `is_active`; only `sessions_app.services` changes that."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_sessions"
+    )
+    transport = models.CharField(max_length=10, choices=Transport.choices)
+    session_key_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    token_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    browser = models.CharField(max_length=64, blank=True)
+    os = models.CharField("OS", max_length=64, blank=True)
+    device_type = models.CharField(max_length=16, blank=True)
+    device_name = models.CharField(max_length=140, blank=True)
+    location = models.CharField(max_length=64, blank=True)
+    login_method = models.CharField(max_length=20, choices=LoginMethod.choices)
+    created_at = models.DateTimeField()
+    last_activity = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "is_active", "created_at"], name="usersession_user_live"),
+            models.Index(fields=["is_active", "expires_at"], name="usersession_live_expiry"),
+            models.Index(fields=["is_active", "ended_at"], name="usersession_ended"),
+        ]
+
+    def __str__(self) -> str:
+        state = "live" if self.is_active else self.end_reason
+        return f"{self.user_id} {self.device_name or self.transport} ({state})"
 
 
 class BrowserSession(AbstractBaseSession):
-    """A cookie session's data, stored by `sessions_app.session_store`."""
+    """A cookie session's data, stored by `sessions_app.session_store`.
+
+    The row is deleted when its `UserSession` ends, so Django sees an anonymous visitor.
+    """
+
+    user_session = models.ForeignKey(
+        UserSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "browser session store row"
 
     @classmethod
     def get_session_store_class(cls):
         from sessions_app.session_store import SessionStore
 
         return SessionStore
-
-    class Meta:
-        verbose_name = "browser session"

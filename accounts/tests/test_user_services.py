@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -36,6 +38,7 @@ def test_user_signup_refuses_a_duplicate_mobile_from_the_database(make_user):
 
 def test_user_change_password_sets_it_and_announces_it(make_user):
     user = make_user()
+    keep = uuid.uuid4()
     received = []
 
     def receiver(sender, **kwargs):
@@ -44,14 +47,14 @@ def test_user_change_password_sets_it_and_announces_it(make_user):
     password_changed.connect(receiver)
     try:
         services.user_change_password(
-            user=user, new_password="brand-new-pass-9", keep_session_id="abc"
+            user=user, new_password="brand-new-pass-9", keep_session_id=keep
         )
     finally:
         password_changed.disconnect(receiver)
 
     user.refresh_from_db()
     assert user.check_password("brand-new-pass-9")
-    assert received == [{"signal": password_changed, "user": user, "keep_session_id": "abc"}]
+    assert received == [{"signal": password_changed, "user": user, "keep_session_id": keep}]
 
 
 def test_user_update_profile_changes_only_profile_fields(make_user):

@@ -1,0 +1,28 @@
+"""Authenticate by username (any case) or by mobile number (any spelling)."""
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from accounts.models import User
+from accounts.selectors import user_get_by_mobile
+
+
+class UsernameOrMobileBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        mobile: str | None = None,
+        **kwargs,
+    ) -> User | None:
+        if mobile is None:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        if password is None:
+            return None
+        user = user_get_by_mobile(str(mobile))
+        if user is None:
+            User().set_password(password)  # same work as for a known number: no timing hint
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

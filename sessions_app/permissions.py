@@ -1,0 +1,29 @@
+"""The live-session permission, first in the default permissions."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+if TYPE_CHECKING:  # rest_framework.views imports these permissions at start-up
+    from rest_framework.views import APIView
+
+from sessions_app.exceptions import SessionEnded
+
+
+class HasLiveSession(BasePermission):
+    """Refuse a request that carried an ended session's credential, saying why."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        ended = getattr(request._request, "ended_user_session", None)
+        if ended is not None:
+            raise SessionEnded(reason=ended.end_reason)
+        return True  # IsAuthenticated, listed next, handles anonymous users
+
+
+class IsStaff(BasePermission):
+    """Allow staff only; a member gets 403 `permission_denied`."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user and request.user.is_staff)

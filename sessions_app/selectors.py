@@ -1,0 +1,73 @@
+"""Reads of sessions."""
+import hashlib
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from config.app_settings import policy
+from sessions_app.models import Transport, UserSession
+
+
+def digest(secret: str) -> str:
+    """Return the SHA-256 hex digest we store instead of a token or cookie key."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_list_live(*, user_id, transport: str | None = None) -> QuerySet[UserSession]:
+    """Return the user's live sessions, oldest first; one transport only if given."""
+    sessions = UserSession.objects.filter(user_id=user_id, is_active=True)
+    if transport is not None:
+        sessions = sessions.filter(transport=transport)
+    return sessions.order_by("created_at", "id")
+
+
+def session_get_by_token(token: str) -> UserSession | None:
+    """Return the session (with its user) a token belongs to, live or not, or None."""
+    return (
+        UserSession.objects.select_related("user")
+        .filter(token_digest=digest(token), transport=Transport.TOKEN)
+        .first()
+    )
+
+
+def session_get_by_key(session_key: str) -> UserSession | None:
+    """Return the session a cookie key belonged to, live or not, or None."""
+    return UserSession.objects.filter(session_key_digest=digest(session_key)).first()
+
+
+def session_is_expired(session: UserSession, *, now: datetime) -> bool:
+    """Tell whether a live session is past its lifetime or idle for too long."""
+    return now >= session.expires_at or now - session.last_activity >= policy.IDLE_TIMEOUT
+
+
+def session_list_expired(*, now: datetime) -> QuerySet[UserSession]:
+    """Return live sessions past their lifetime or idle timeout."""
+    return UserSession.objects.filter(is_active=True).filter(
+        Q(expires_at__lte=now) | Q(last_activity__lte=now - policy.IDLE_TIMEOUT)
+    )
+
+
+def session_list_ended_before(*, before: datetime) -> QuerySet[UserSession]:
+    """Return sessions that ended before the given time."""
+    return UserSession.objects.filter(is_active=False, ended_at__lt=before)
+
+
+def limit_scope_transport(transport: str) -> str | None:
+    """Return the transport the limit counts within, or None when it counts all."""
+    return transport if policy.LIMIT_SCOPE == "transport" else None
+
+
+def session_would_be_refused(*, user_id, transport: str, now: datetime) -> bool:
+    """Tell whether `ON_LIMIT=refuse_new` would refuse a new session right now."""
+    if policy.ON_LIMIT != "refuse_new":
+        return False
+    live = session_list_live(user_id=user_id, transport=limit_scope_transport(transport))
+    unexpired = live.filter(
+        expires_at__gt=now, last_activity__gt=now - policy.IDLE_TIMEOUT
+    )
+    return unexpired.count() >= policy.MAX_SESSIONS_PER_USER
+
+
+def session_get(session_id) -> UserSession | None:
+    """Return the session with this id, or None."""
+    return UserSession.objects.filter(pk=session_id).first()

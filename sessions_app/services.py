@@ -1,0 +1,188 @@
+"""Every change to a session: start, end, expire, note activity, purge.
+
+Only this module opens or ends a `UserSession`; it announces `session_started` and
+`session_ended` inside the same transaction, so listeners stay consistent with it.
+"""
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import user_signup
+from config.app_settings import policy
+from sessions_app import selectors
+from sessions_app.devices import USER_AGENT_MAX_LENGTH, describe_device, locate
+from sessions_app.exceptions import SessionLimitReached
+from sessions_app.models import (
+    BrowserSession,
+    EndReason,
+    LoginMethod,
+    Transport,
+    UserSession,
+)
+from sessions_app.signals import session_ended, session_started
+
+
+class SessionStart(NamedTuple):
+    session: UserSession
+    token: str | None  # shown once to a token client; only its digest is stored
+    ended_sessions: list[UserSession]
+
+
+def _time_to_live(transport: str):
+    return policy.TOKEN_TTL if transport == Transport.TOKEN else policy.COOKIE_TTL
+
+
+@transaction.atomic
+def session_start(
+    *,
+    user,
+    transport: str,
+    login_method: str,
+    user_agent: str = "",
+    ip_address: str | None = None,
+    session_key: str | None = None,
+    replaces_session_id: str | None = None,
+    force: bool = False,
+    at: datetime | None = None,
+) -> SessionStart:
+    """Open a session under the policy (ending the oldest, or refusing); return it."""
+    now = at or timezone.now()
+    # Lock the user's row: simultaneous logins of one user queue here, so the count of
+    # live sessions below cannot change under us (SQLite: IMMEDIATE transactions).
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list(
+        "pk", flat=True
+    ).get()
+    if replaces_session_id:
+        replaced = UserSession.objects.filter(pk=replaces_session_id, user=user).first()
+        if replaced is not None:
+            session_end(session=replaced, reason=EndReason.SUPERSEDED, at=now)
+    live = []
+    for other in selectors.session_list_live(
+        user_id=user.pk, transport=selectors.limit_scope_transport(transport)
+    ):
+        if selectors.session_is_expired(other, now=now):
+            session_end(session=other, reason=EndReason.EXPIRED, at=now)
+        else:
+            live.append(other)
+    excess = len(live) - policy.MAX_SESSIONS_PER_USER + 1
+    ended = live[:excess] if excess > 0 else []
+    if ended and policy.ON_LIMIT == "refuse_new" and not force:
+        raise SessionLimitReached()
+    for other in ended:
+        session_end(session=other, reason=EndReason.SUPERSEDED, at=now)
+
+    token = secrets.token_urlsafe(32) if transport == Transport.TOKEN else None
+    device = describe_device(user_agent or "")
+    session = UserSession.objects.create(
+        user=user,
+        transport=transport,
+        token_digest=selectors.digest(token) if token else None,
+        session_key_digest=selectors.digest(session_key) if session_key else None,
+        ip_address=ip_address,
+        user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
+        browser=device.browser,
+        os=device.os,
+        device_type=device.device_type,
+        device_name=device.device_name,
+        location=locate(ip_address),
+        login_method=login_method,
+        created_at=now,
+        last_activity=now,
+        expires_at=now + _time_to_live(transport),
+    )
+    session_started.send(sender=UserSession, session=session, at=now)
+    return SessionStart(session=session, token=token, ended_sessions=ended)
+
+
+@transaction.atomic
+def session_end(*, session: UserSession, reason: str, at: datetime | None = None) -> bool:
+    """End a live session exactly once and announce it; False if it had already ended."""
+    now = at or timezone.now()
+    changed = UserSession.objects.filter(pk=session.pk, is_active=True).update(
+        is_active=False, ended_at=now, end_reason=reason
+    )
+    if not changed:
+        return False
+    BrowserSession.objects.filter(user_session_id=session.pk).delete()
+    session.is_active, session.ended_at, session.end_reason = False, now, reason
+    session_ended.send(sender=UserSession, session=session, reason=reason, at=now)
+    return True
+
+
+def session_end_all(
+    *, sessions: Iterable[UserSession], reason: str, at: datetime | None = None
+) -> list[UserSession]:
+    """End each of the given sessions; return those this call ended."""
+    return [s for s in sessions if session_end(session=s, reason=reason, at=at)]
+
+
+def session_end_others(
+    *, user_id, reason: str, keep_session_id=None, at: datetime | None = None
+) -> list[UserSession]:
+    """End every live session of the user except `keep_session_id`; return them."""
+    others = selectors.session_list_live(user_id=user_id)
+    if keep_session_id is not None:
+        others = others.exclude(pk=keep_session_id)
+    return session_end_all(sessions=list(others), reason=reason, at=at)
+
+
+def session_check_live(*, session: UserSession, at: datetime | None = None) -> bool:
+    """Tell whether a session may act now: end it if it just expired, else note activity."""
+    if not session.is_active:
+        return False
+    now = at or timezone.now()
+    if not session.user.is_active:
+        session_end(session=session, reason=EndReason.USER_DEACTIVATED, at=now)
+        return False
+    if selectors.session_is_expired(session, now=now):
+        session_end(session=session, reason=EndReason.EXPIRED, at=now)
+        return False
+    if now - session.last_activity >= policy.ACTIVITY_UPDATE_INTERVAL:
+        UserSession.objects.filter(pk=session.pk, is_active=True).update(last_activity=now)
+        session.last_activity = now
+    return True
+
+
+def session_end_expired(*, at: datetime | None = None) -> int:
+    """End every live session past its lifetime or idle timeout; return how many."""
+    now = at or timezone.now()
+    expired = selectors.session_list_expired(now=now).order_by("expires_at")
+    count = 0
+    while batch := list(expired[:500]):  # each pass sees only sessions still live
+        count += len(session_end_all(sessions=batch, reason=EndReason.EXPIRED, at=now))
+    return count
+
+
+def session_purge_ended(*, before: datetime) -> int:
+    """Delete sessions that ended before the given time; return how many."""
+    deleted, per_model = selectors.session_list_ended_before(before=before).delete()
+    return per_model.get(UserSession._meta.label, 0)
+
+
+@transaction.atomic
+def user_register(
+    *, signup: dict, user_agent: str = "", ip_address: str | None = None
+) -> tuple[object, SessionStart]:
+    """Create an account and its first token session in one transaction."""
+    user = user_signup(**signup)
+    started = session_start(
+        user=user,
+        transport=Transport.TOKEN,
+        login_method=LoginMethod.REGISTER,
+        user_agent=user_agent,
+        ip_address=ip_address,
+    )
+    return user, started
+
+
+def session_rekey(*, session: UserSession, session_key: str) -> None:
+    """Record the new cookie key of a session whose key was rotated."""
+    UserSession.objects.filter(pk=session.pk).update(
+        session_key_digest=selectors.digest(session_key)
+    )
+    session.session_key_digest = selectors.digest(session_key)
