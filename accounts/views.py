@@ -27,10 +27,6 @@ class UserListView(generics.ListAPIView):
             return UserListSerializer
         return StaffUserListSerializer
 
-    @swagger_auto_schema(tags=["users"])
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
 
 class SignupView(generics.GenericAPIView):
     """Create an account; no session is started (log in afterwards)."""
@@ -39,7 +35,7 @@ class SignupView(generics.GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = SignupSerializer
 
-    @swagger_auto_schema(tags=["users"], security=[], responses={201: UserSerializer})
+    @swagger_auto_schema(responses={201: UserSerializer})
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

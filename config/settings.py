@@ -203,6 +203,23 @@ REST_FRAMEWORK = {
 
 SESSION_POLICY = policy_from_env(os.environ)
 
+SWAGGER_SETTINGS = {
+    "DEFAULT_AUTO_SCHEMA_CLASS": "config.schema.ApiAutoSchema",
+    "DEFAULT_INFO": "config.schema.API_INFO",
+    "SECURITY_DEFINITIONS": {
+        "Token": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>` (or `Bearer <token>`) from POST /api/v1/auth/login/.",
+        }
+    },
+    "USE_SESSION_AUTH": True,
+    "LOGIN_URL": "/api-auth/login/",
+    "LOGOUT_URL": "/api-auth/logout/",
+    "PERSIST_AUTH": False,
+}
+
 LOGIN_URL = "/api-auth/login/"
 LOGIN_REDIRECT_URL = "/api/v1/users/"
 

@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts.urls import legacy_urlpatterns as accounts_legacy
+from config.schema import build_schema_view
 from config.views import HealthView, api_not_found
 from sessions_app.urls import browser_urlpatterns
+from sessions_app.urls import legacy_urlpatterns as sessions_legacy
+
+schema_view = build_schema_view()
 
 api_v1 = [
     path("health/", HealthView.as_view(), name="health"),
@@ -15,7 +19,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api-auth/", include((browser_urlpatterns, "rest_framework"))),
     path("api/v1/", include(api_v1)),
-    path("", include((accounts_legacy, "legacy"))),
+    re_path(r"^swagger(?P<format>\.json|\.yaml)$", schema_view.without_ui(cache_timeout=0),
+            name="schema-json"),
+    path("docs/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
+    path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
+    path("", include(([*accounts_legacy, *sessions_legacy], "legacy"))),
     re_path(r"^api/(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]
 

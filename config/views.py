@@ -4,12 +4,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from drf_yasg.utils import swagger_auto_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DatabaseUnavailable, error_response
+from config.schema import error_responses
+
+
+class HealthSerializer(serializers.Serializer):
+    """The service is up and its database answers."""
+
+    status = serializers.CharField()
+    database = serializers.CharField()
 
 
 class HealthView(APIView):
@@ -18,7 +27,7 @@ class HealthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @swagger_auto_schema(tags=["health"], security=[])
+    @swagger_auto_schema(responses={200: HealthSerializer, **error_responses(503)})
     def get(self, request: Request) -> Response:
         try:
             with connection.cursor() as cursor:

@@ -1,28 +1,86 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import ngettext
 
+from sessions_app import services
 from sessions_app.forms import AdminLoginForm
-from sessions_app.models import UserSession
+from sessions_app.models import EndReason, UserSession
 
 # The admin login refuses politely under ON_LIMIT=refuse_new, like the browsable API.
 admin.site.login_form = AdminLoginForm
 
+SESSION_FIELDS = [
+    "id", "user", "transport", "login_method", "device_name", "browser", "os",
+    "device_type", "ip_address", "location", "user_agent", "created_at", "last_activity",
+    "expires_at", "is_active", "ended_at", "end_reason", "credential_fingerprint",
+]
+
+
+class ReadOnlySessionMixin:
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
 
 @admin.register(UserSession)
-class UserSessionAdmin(admin.ModelAdmin):
+class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
     list_display = ["user", "device_name", "transport", "ip_address", "location",
                     "created_at", "last_activity", "is_active", "end_reason"]
-    list_filter = ["is_active", "transport", "end_reason", "location"]
+    list_filter = ["is_active", "transport", "end_reason", "login_method", "location"]
     search_fields = ["user__username", "user__mobile", "ip_address", "device_name"]
     list_select_related = ["user"]
-    exclude = ["session_key_digest", "token_digest"]
-    readonly_fields = [
-        "id", "user", "transport", "ip_address", "user_agent", "browser", "os",
-        "device_type", "device_name", "location", "login_method", "created_at",
-        "last_activity", "expires_at", "ended_at", "end_reason", "is_active",
-    ]
+    date_hierarchy = "created_at"
+    fields = SESSION_FIELDS
+    readonly_fields = SESSION_FIELDS
+    actions = ["end_selected_sessions"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    @admin.display(description="credential fingerprint")
+    def credential_fingerprint(self, session: UserSession) -> str:
+        """The start of the stored digest: tells sessions apart, reveals nothing."""
+        stored = session.token_digest or session.session_key_digest or ""
+        return f"sha256:{stored[:12]}…" if stored else "-"
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    @admin.action(description="End the selected sessions", permissions=["view"])
+    def end_selected_sessions(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ended = services.session_end_all(
+            sessions=queryset.filter(is_active=True), reason=EndReason.TERMINATED_BY_STAFF
+        )
+        self.message_user(
+            request,
+            ngettext("%d session was ended.", "%d sessions were ended.", len(ended))
+            % len(ended),
+            messages.SUCCESS,
+        )
+
+
+class UserSessionInline(ReadOnlySessionMixin, admin.TabularInline):
+    model = UserSession
+    fields = ["device_name", "transport", "ip_address", "location", "created_at",
+              "last_activity", "is_active", "end_reason"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    verbose_name_plural = "sessions (newest first)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).order_by("-created_at")
+
+
+# `accounts` knows nothing of sessions: add the inline to its user admin from here.
+User = get_user_model()
+_user_admin_class = type(admin.site._registry[User])
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithSessionsAdmin(_user_admin_class):
+    inlines = [*_user_admin_class.inlines, UserSessionInline]

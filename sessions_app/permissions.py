@@ -27,3 +27,10 @@ class IsStaff(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_staff)
+
+
+def staff_permissions() -> list[type[BasePermission]]:
+    """The default permissions (live session first) plus staff only."""
+    from rest_framework.settings import api_settings
+
+    return [*api_settings.DEFAULT_PERMISSION_CLASSES, IsStaff]

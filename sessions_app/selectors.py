@@ -71,3 +71,16 @@ def session_would_be_refused(*, user_id, transport: str, now: datetime) -> bool:
 def session_get(session_id) -> UserSession | None:
     """Return the session with this id, or None."""
     return UserSession.objects.filter(pk=session_id).first()
+
+
+SESSION_STATUSES = ("active", "ended", "all")
+
+
+def session_list_for_user(*, user_id, status: str = "active") -> QuerySet[UserSession]:
+    """Return the user's sessions, newest first: live ones, ended ones, or all."""
+    sessions = UserSession.objects.filter(user_id=user_id)
+    if status == "active":
+        sessions = sessions.filter(is_active=True)
+    elif status == "ended":
+        sessions = sessions.filter(is_active=False)
+    return sessions.order_by("-created_at", "-id")

@@ -1,10 +1,12 @@
 """Input validation and output shapes for sign-in and sessions."""
 from django.utils.translation import gettext_lazy as _
+from drf_yasg.utils import swagger_serializer_method
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
 from sessions_app.models import UserSession
+from sessions_app.selectors import SESSION_STATUSES
 
 
 class LoginSerializer(serializers.Serializer):
@@ -78,3 +80,53 @@ class RegisterResponseSerializer(serializers.Serializer):
 
 class EndedCountSerializer(serializers.Serializer):
     ended_count = serializers.IntegerField()
+
+
+class CurrentUserSerializer(UserSerializer):
+    """The signed-in user's own data and the session making the request."""
+
+    session = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "session"]
+        read_only_fields = fields
+
+    @swagger_serializer_method(serializer_or_field=SessionSerializer)
+    def get_session(self, user) -> dict:
+        return SessionSerializer(self.context["current_session"], context=self.context).data
+
+
+class SessionListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=SESSION_STATUSES, default="active",
+        help_text="active (default), ended or all.",
+    )
+
+
+class EndAllSessionsQuerySerializer(serializers.Serializer):
+    keep_current = serializers.BooleanField(
+        default=True,
+        help_text="false ends the session making the request too, as a logout.",
+    )
+
+
+class StaffLookupQuerySerializer(serializers.Serializer):
+    verbose = serializers.BooleanField(
+        default=False, help_text="true also lists the user's ended sessions."
+    )
+
+
+class EndedSessionSerializer(serializers.Serializer):
+    ended_session = SessionSerializer()
+
+
+class StaffUserSessionsSerializer(serializers.Serializer):
+    """A user's sessions as staff see them."""
+
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    mobile = serializers.CharField()
+    active_sessions = SessionSerializer(many=True)
+    sessions = SessionSerializer(many=True, required=False,
+                                 help_text="Only with verbose=true: the latest sessions, "
+                                           "ended ones too (at most 100).")

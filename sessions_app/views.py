@@ -1,29 +1,47 @@
-"""Sign-in endpoints: register, login, logout, password; and the browser login page."""
+"""Sign-in endpoints (register, login, logout, password), the session API, staff tools,
+and the browser login page."""
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_yasg.utils import swagger_auto_schema
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import PasswordChangeSerializer, SignupSerializer
-from accounts.services import user_change_password
+from accounts.selectors import user_get_by_mobile
+from accounts.serializers import (
+    PasswordChangeSerializer,
+    ProfileUpdateSerializer,
+    SignupSerializer,
+)
+from accounts.services import user_change_password, user_update_profile
 from config.errors import InvalidCredentials
+from config.schema import error_responses
 from sessions_app import selectors, services
 from sessions_app.devices import client_ip
 from sessions_app.forms import BrowserLoginForm
-from sessions_app.models import LoginMethod, Transport
+from sessions_app.models import EndReason, LoginMethod, Transport, UserSession
+from sessions_app.permissions import staff_permissions
 from sessions_app.serializers import (
+    CurrentUserSerializer,
+    EndAllSessionsQuerySerializer,
     EndedCountSerializer,
+    EndedSessionSerializer,
     LoginResponseSerializer,
     LoginSerializer,
     RegisterResponseSerializer,
+    SessionListQuerySerializer,
+    SessionSerializer,
+    StaffLookupQuerySerializer,
+    StaffUserSessionsSerializer,
 )
+
+STAFF_LOOKUP_LIMIT = 100
 
 
 def _login_message(ended_count: int) -> str:
@@ -51,7 +69,7 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
 
     @swagger_auto_schema(
-        tags=["auth"], security=[], request_body=SignupSerializer,
+        request_body=SignupSerializer,
         responses={201: RegisterResponseSerializer},
     )
     def post(self, request: Request) -> Response:
@@ -83,8 +101,8 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
 
     @swagger_auto_schema(
-        tags=["auth"], security=[], request_body=LoginSerializer,
-        responses={200: LoginResponseSerializer},
+        request_body=LoginSerializer,
+        responses={200: LoginResponseSerializer, **error_responses(409)},
     )
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
@@ -115,26 +133,155 @@ class LoginView(APIView):
         return Response(LoginResponseSerializer(body, context=context).data)
 
 
+def end_current_session(request: Request) -> UserSession:
+    """Log out the session making the request, whichever transport it uses."""
+    session = request.auth
+    user_logged_out.send(
+        sender=type(request.user), request=request, user=request.user, user_session=session
+    )
+    if session.transport == Transport.COOKIE:
+        request._request.session.flush()
+    return session
+
+
+def query_params(request: Request, serializer_class: type) -> dict:
+    """Validate the query string with a serializer: a bad value is a 400 with fields."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class LogoutView(APIView):
     """End the current session; its token or cookie is refused from now on."""
 
-    @swagger_auto_schema(tags=["auth"], request_body=None, responses={204: "Logged out."})
+    @swagger_auto_schema(request_body=None, responses={204: "Logged out."})
     def post(self, request: Request) -> Response:
-        session = request.auth
-        user_logged_out.send(
-            sender=type(request.user), request=request, user=request.user,
-            user_session=session,
-        )
-        if session.transport == Transport.COOKIE:
-            request._request.session.flush()
+        end_current_session(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """Your own account and the session making this request."""
+
+    def _answer(self, request: Request) -> Response:
+        context = {"current_session": request.auth, "request": request}
+        return Response(CurrentUserSerializer(request.user, context=context).data)
+
+    @swagger_auto_schema(responses={200: CurrentUserSerializer})
+    def get(self, request: Request) -> Response:
+        return self._answer(request)
+
+    @swagger_auto_schema(
+        request_body=ProfileUpdateSerializer, responses={200: CurrentUserSerializer}
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = ProfileUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_update_profile(user=request.user, **serializer.validated_data)
+        return self._answer(request)
+
+
+class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
+    """Your own sessions: list them, read one, end one or all of them."""
+
+    serializer_class = SessionSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return UserSession.objects.none()
+        status_filter = "all"
+        if self.action == "list":
+            status_filter = query_params(self.request, SessionListQuerySerializer)["status"]
+        return selectors.session_list_for_user(
+            user_id=self.request.user.pk, status=status_filter
+        )
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "current_session": self.request.auth}
+
+    @swagger_auto_schema(query_serializer=SessionListQuerySerializer)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @swagger_auto_schema(operation_id="sessions_end", responses={200: EndedSessionSerializer})
+    def destroy(self, request: Request, pk=None) -> Response:
+        """End one of your sessions; ending the current one is a logout."""
+        session = self.get_object()
+        if session.pk == request.auth.pk:
+            session = end_current_session(request)
+        else:
+            services.session_end(session=session, reason=EndReason.TERMINATED)
+        return Response({"ended_session": self.get_serializer(session).data})
+
+    @swagger_auto_schema(
+        operation_id="sessions_end_all",
+        query_serializer=EndAllSessionsQuerySerializer,
+        responses={200: EndedCountSerializer},
+    )
+    def end_all(self, request: Request) -> Response:
+        """End all your other sessions, and with keep_current=false this one too."""
+        keep_current = query_params(request, EndAllSessionsQuerySerializer)["keep_current"]
+        ended = services.session_end_others(
+            user_id=request.user.pk, keep_session_id=request.auth.pk,
+            reason=EndReason.TERMINATED,
+        )
+        ended_count = len(ended)
+        if not keep_current:
+            end_current_session(request)
+            ended_count += 1
+        return Response({"ended_count": ended_count})
+
+
+class StaffUserSessionsView(APIView):
+    """Staff: look a user up by mobile number (any spelling) and list their sessions."""
+
+    permission_classes = staff_permissions()
+    always_verbose = False  # the original `/users/session/{mobile}/v/` route
+
+    @swagger_auto_schema(
+        query_serializer=StaffLookupQuerySerializer,
+        responses={200: StaffUserSessionsSerializer},
+    )
+    def get(self, request: Request, mobile: str) -> Response:
+        verbose = self.always_verbose or query_params(request, StaffLookupQuerySerializer)[
+            "verbose"
+        ]
+        user = user_get_by_mobile(mobile)
+        if user is None:
+            raise NotFound(_("No user has this mobile number."))
+        body = {
+            "id": user.pk, "username": user.username, "mobile": user.mobile.as_e164,
+            "active_sessions": selectors.session_list_for_user(user_id=user.pk),
+        }
+        if verbose:
+            body["sessions"] = selectors.session_list_for_user(
+                user_id=user.pk, status="all"
+            )[:STAFF_LOOKUP_LIMIT]
+        context = {"current_session": request.auth}
+        return Response(StaffUserSessionsSerializer(body, context=context).data)
+
+
+class StaffSessionView(APIView):
+    """Staff: end anyone's session (reason `terminated_by_staff`)."""
+
+    permission_classes = staff_permissions()
+
+    @swagger_auto_schema(responses={200: EndedSessionSerializer})
+    def delete(self, request: Request, pk) -> Response:
+        session = selectors.session_get(pk)
+        if session is None:
+            raise NotFound()
+        services.session_end(session=session, reason=EndReason.TERMINATED_BY_STAFF)
+        context = {"current_session": request.auth}
+        return Response({"ended_session": SessionSerializer(session, context=context).data})
 
 
 class PasswordChangeView(APIView):
     """Change the password; every other session ends, this one stays signed in."""
 
     @swagger_auto_schema(
-        tags=["auth"], request_body=PasswordChangeSerializer,
+        request_body=PasswordChangeSerializer,
         responses={200: EndedCountSerializer},
     )
     def post(self, request: Request) -> Response:

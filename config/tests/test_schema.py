@@ -1,0 +1,102 @@
+import pytest
+from django.urls import reverse
+from swagger_spec_validator.validator20 import validate_spec
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_OPERATIONS = {
+    ("post", "/api/v1/auth/login/"),
+    ("post", "/api/v1/auth/register/"),
+    ("post", "/api/v1/users/signup/"),
+    ("post", "/users/signup/"),
+    ("get", "/api/v1/health/"),
+}
+
+
+@pytest.fixture
+def spec(api_client) -> dict:
+    response = api_client.get(reverse("schema-json", kwargs={"format": ".json"}))
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                yield method, path, operation
+
+
+def test_schema_passes_the_swagger_2_validator(spec):
+    validate_spec(spec)  # raises SwaggerValidationError on any violation
+
+
+def test_schema_documents_every_endpoint(spec):
+    documented = {(method, path) for method, path, _ in operations(spec)}
+
+    assert {
+        ("post", "/api/v1/auth/register/"), ("post", "/api/v1/auth/login/"),
+        ("post", "/api/v1/auth/logout/"), ("post", "/api/v1/auth/password/"),
+        ("get", "/api/v1/auth/users/me/"), ("patch", "/api/v1/auth/users/me/"),
+        ("get", "/api/v1/auth/users/me/sessions/"),
+        ("delete", "/api/v1/auth/users/me/sessions/"),
+        ("get", "/api/v1/auth/users/me/sessions/{id}/"),
+        ("delete", "/api/v1/auth/users/me/sessions/{id}/"),
+        ("get", "/api/v1/users/"), ("post", "/api/v1/users/signup/"),
+        ("get", "/api/v1/users/{mobile}/sessions/"), ("delete", "/api/v1/sessions/{id}/"),
+        ("get", "/api/v1/health/"), ("get", "/users/list/"), ("post", "/users/signup/"),
+        ("get", "/users/session/{mobile}/"), ("get", "/users/session/{mobile}/v/"),
+    } <= documented
+
+
+def test_token_security_scheme_lets_swagger_ui_authorize(spec):
+    assert spec["securityDefinitions"]["Token"] == {
+        "type": "apiKey", "in": "header", "name": "Authorization",
+        "description": spec["securityDefinitions"]["Token"]["description"],
+    }
+
+
+def test_public_operations_need_no_credentials_and_others_inherit_token(spec):
+    for method, path, operation in operations(spec):
+        if (method, path) in PUBLIC_OPERATIONS:
+            assert operation["security"] == [], (method, path)
+        else:
+            assert "security" not in operation, (method, path)
+            assert {"401", "403"} <= set(operation["responses"]), (method, path)
+
+
+def test_every_error_response_uses_the_shared_error_schema(spec):
+    for method, path, operation in operations(spec):
+        errors = {code: r for code, r in operation["responses"].items() if code >= "400"}
+        assert errors, (method, path)
+        for code, response in errors.items():
+            assert response["schema"] == {"$ref": "#/definitions/Error"}, (method, path, code)
+
+
+def test_operations_are_grouped_by_area(spec):
+    tags = {operation["tags"][0] for _, _, operation in operations(spec)}
+
+    assert {"auth", "me", "sessions", "staff", "users", "health", "original routes"} <= tags
+
+
+def test_login_documents_its_body_and_the_refusal(spec):
+    login = spec["paths"]["/api/v1/auth/login/"]["post"]
+
+    body = next(p for p in login["parameters"] if p["in"] == "body")
+    assert body["schema"] == {"$ref": "#/definitions/Login"}
+    assert {"200", "400", "409"} <= set(login["responses"])
+    assert login["responses"]["200"]["schema"] == {"$ref": "#/definitions/LoginResponse"}
+
+
+@pytest.mark.parametrize("name", ["schema-swagger-ui", "schema-redoc"])
+def test_docs_pages_render(api_client, name):
+    response = api_client.get(reverse(name))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_swagger_ui_session_login_points_at_the_browsable_login(api_client):
+    response = api_client.get(reverse("schema-swagger-ui"))
+
+    assert "/api-auth/login/" in response.content.decode()
