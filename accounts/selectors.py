@@ -1,5 +1,8 @@
 """Reads of users."""
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.http import urlsafe_base64_decode
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 from accounts.models import User
@@ -24,6 +27,17 @@ def user_exists_with_mobile(mobile: str) -> bool:
     return e164 is not None and User.objects.filter(mobile=e164).exists()
 
 
+def user_get_by_username(username: str) -> User | None:
+    """Return the user with this username, ignoring case after NFKC, or None."""
+    return User.objects.filter(username__iexact=User.normalize_username(username)).first()
+
+
+def user_list_for_password_reset(email: str) -> QuerySet[User]:
+    """Return active users with this email (any case) who can sign in with a password."""
+    users = User.objects.filter(email__iexact=email.strip(), is_active=True)
+    return users.exclude(password__startswith="!")  # "!" marks an unusable password
+
+
 def user_get_by_mobile(mobile: str) -> User | None:
     """Return the user with this mobile number in any spelling, or None."""
     e164 = normalize_mobile(mobile)
@@ -36,3 +50,15 @@ def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
     """Return users, oldest first, in a stable order for pagination."""
     users = User.objects.order_by("date_joined", "id")
     return users if include_inactive else users.filter(is_active=True)
+
+
+def user_get_by_reset_token(*, uid: str, token: str) -> User | None:
+    """Return the active user a password-reset link names, if its token is still good."""
+    try:
+        pk = urlsafe_base64_decode(uid).decode()
+        user = User.objects.filter(pk=pk, is_active=True).first()
+    except (ValueError, UnicodeDecodeError, DjangoValidationError):
+        return None
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user

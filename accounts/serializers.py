@@ -7,7 +7,11 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.selectors import user_exists_with_mobile, user_exists_with_username
+from accounts.selectors import (
+    user_exists_with_mobile,
+    user_exists_with_username,
+    user_get_by_reset_token,
+)
 from accounts.validators import validate_time_zone
 
 
@@ -124,3 +128,30 @@ class ProfileUpdateSerializer(serializers.Serializer):
     real_name = serializers.CharField(max_length=150, required=False)
     tz = TimeZoneField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    """The uid and token from the reset email, and a new password."""
+
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(
+        trim_whitespace=False, max_length=128, style={"input_type": "password"}
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        user = user_get_by_reset_token(uid=attrs["uid"], token=attrs["token"])
+        if user is None:
+            raise serializers.ValidationError(
+                {"token": [_("This reset link is invalid or has already been used.")]}
+            )
+        try:
+            password_validation.validate_password(attrs["new_password"], user=user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"new_password": list(error.messages)}) from None
+        attrs["user"] = user
+        return attrs

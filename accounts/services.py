@@ -1,5 +1,9 @@
 """Every change to a user goes through here."""
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -85,3 +89,22 @@ def user_ensure(
     user.is_active = True
     user.save(update_fields=["password", "is_staff", "is_superuser", "is_active"])
     return user
+
+
+def user_send_password_reset(*, user: User, confirm_url: str) -> None:
+    """Email the user a one-time link (uid + token) to set a new password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    body = "\n".join([
+        _("Hello %(name)s,") % {"name": user.real_name or user.username},
+        "",
+        _("Someone asked to reset the password of your account %(username)s. To choose a "
+          "new one, POST uid, token and new_password to:") % {"username": user.username},
+        f"  {confirm_url}",
+        f"  uid:   {uid}",
+        f"  token: {token}",
+        "",
+        _("The link works once. Setting a new password signs out every session. If you did "
+          "not ask for this, ignore this email."),
+    ])
+    send_mail(_("Reset your password"), body, None, [user.email])

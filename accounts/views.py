@@ -13,6 +13,7 @@ from accounts.serializers import (
     UserListSerializer,
     UserSerializer,
 )
+from config.throttling import ClientIPThrottle
 
 
 class UserListView(generics.ListAPIView):
@@ -33,6 +34,7 @@ class SignupView(generics.GenericAPIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [ClientIPThrottle]
     serializer_class = SignupSerializer
 
     @swagger_auto_schema(responses={201: UserSerializer})

@@ -1,4 +1,5 @@
 """The session policy: defaults, environment overrides and the `policy` accessor."""
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -72,6 +73,26 @@ def policy_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         except ValueError as error:
             raise ImproperlyConfigured(f"SESSION_POLICY_{key}={raw!r}: {error}") from None
     return result
+
+
+DEFAULT_THROTTLE_RATES = {
+    "login_ip": "60/min",  # login, register, signup and password endpoints, per client IP
+    "login_failures_account_ip": "10/15min",  # failed logins per (account, client IP)
+    "login_failures_account": "100/hour",  # failed logins per account, whatever the IP
+}
+
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
+          "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+?)s?\s*$")
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """Turn "10/15min" into (10 requests, 900 seconds)."""
+    match = _RATE.match(rate.lower())
+    if not match or match.group(3) not in _UNITS:
+        raise ValueError(f"not a rate such as 60/min or 10/15min: {rate!r}")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _UNITS[unit]
 
 
 class _SessionPolicy:

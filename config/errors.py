@@ -47,7 +47,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.ValidationError(as_serializer_error(exc))
     response = exception_handler(exc, context)  # DRF's default handler
     if response is None:
-        return None  # not an API error: logged and answered by ApiErrorMiddleware
+        return None  # not an API error: logged and answered by ApiMiddleware
     body = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = body if isinstance(body, dict) else {"non_field_errors": body}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 
@@ -21,8 +22,9 @@ def _declared_length(request: HttpRequest) -> int:
         return 0
 
 
-class ApiErrorMiddleware:
-    """Tag each request with an id, refuse oversized bodies, answer crashes in JSON."""
+class ApiMiddleware:
+    """Tag each request with an id, refuse oversized bodies, answer crashes in JSON,
+    and keep API answers (tokens, sessions, events) out of every cache."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,6 +41,8 @@ class ApiErrorMiddleware:
         else:
             response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
+        if request.path.startswith("/api/"):
+            add_never_cache_headers(response)  # Cache-Control: no-store, among others
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.app_settings import policy_from_env
+from config.app_settings import DEFAULT_THROTTLE_RATES, parse_rate, policy_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,7 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.ApiErrorMiddleware",
+    "config.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,6 +202,17 @@ REST_FRAMEWORK = {
 }
 
 SESSION_POLICY = policy_from_env(os.environ)
+
+# Rate limits per scope (see config/throttling.py), each overridable as THROTTLE_<SCOPE>.
+THROTTLE_RATES = {
+    scope: os.environ.get(f"THROTTLE_{scope.upper()}") or rate
+    for scope, rate in DEFAULT_THROTTLE_RATES.items()
+}
+for _scope, _rate in THROTTLE_RATES.items():
+    try:
+        parse_rate(_rate)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"THROTTLE_{_scope.upper()}: {error}") from None
 
 SWAGGER_SETTINGS = {
     "DEFAULT_AUTO_SCHEMA_CLASS": "config.schema.ApiAutoSchema",

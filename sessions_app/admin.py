@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 
 from sessions_app import services
 from sessions_app.forms import AdminLoginForm
-from sessions_app.models import EndReason, UserSession
+from sessions_app.models import EndReason, SecurityEvent, UserSession
 
 # The admin login refuses politely under ON_LIMIT=refuse_new, like the browsable API.
 admin.site.login_form = AdminLoginForm
@@ -84,3 +84,15 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserWithSessionsAdmin(_user_admin_class):
     inlines = [*_user_admin_class.inlines, UserSessionInline]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "user", "ip_address", "device_name", "location"]
+    list_filter = ["kind", "location"]
+    search_fields = ["user__username", "user__mobile", "ip_address", "device_name"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "kind", "user", "session", "ip_address", "user_agent",
+              "device_name", "location", "detail"]
+    readonly_fields = fields

@@ -1,15 +1,40 @@
-"""Login forms of the browsable API and the admin, aware of `ON_LIMIT=refuse_new`."""
+"""Login forms of the browsable API and the admin: the same failed-login limits as the
+API, and a form error (never a 500) under `ON_LIMIT=refuse_new`."""
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 
 from sessions_app import selectors
+from sessions_app.devices import client_ip
 from sessions_app.exceptions import SESSION_LIMIT_DETAIL
 from sessions_app.models import Transport
+from sessions_app.throttling import (
+    account_key,
+    login_failure_record,
+    login_failures_check,
+    login_failures_clear,
+)
 
 
-class SessionLimitMixin:
+class LoginPolicyMixin:
+    def clean(self) -> dict:
+        account = account_key(username=self.cleaned_data.get("username"))
+        ip = client_ip(self.request) if self.request is not None else None
+        try:
+            login_failures_check(account=account, ip=ip)
+        except Throttled as throttled:
+            raise ValidationError(str(throttled.detail), code="throttled") from None
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                login_failure_record(account=account, ip=ip, request=self.request)
+            raise
+        login_failures_clear(account=account, ip=ip)
+        return cleaned
+
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         if selectors.session_would_be_refused(
@@ -18,9 +43,9 @@ class SessionLimitMixin:
             raise ValidationError(SESSION_LIMIT_DETAIL, code="session_limit_reached")
 
 
-class BrowserLoginForm(SessionLimitMixin, AuthenticationForm):
+class BrowserLoginForm(LoginPolicyMixin, AuthenticationForm):
     """The browsable API's login form."""
 
 
-class AdminLoginForm(SessionLimitMixin, AdminAuthenticationForm):
+class AdminLoginForm(LoginPolicyMixin, AdminAuthenticationForm):
     """The admin's login form."""

@@ -84,3 +84,41 @@ class BrowserSession(AbstractBaseSession):
         from sessions_app.session_store import SessionStore
 
         return SessionStore
+
+
+class EventKind(models.TextChoices):
+    LOGIN = "login", "Login"
+    LOGIN_FAILED = "login_failed", "Failed login"
+    SESSION_SUPERSEDED = "session_superseded", "Session superseded"
+    SESSION_TERMINATED = "session_terminated", "Session terminated"
+    SESSION_EXPIRED = "session_expired", "Session expired"
+    LOGOUT = "logout", "Logout"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    THROTTLED = "throttled", "Throttled"
+    NEW_DEVICE = "new_device", "Login from a new device or country"
+
+
+class SecurityEvent(models.Model):
+    """Something security-relevant that happened to an account; never a secret."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="security_events",
+    )
+    session = models.ForeignKey(
+        UserSession, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    device_name = models.CharField(max_length=140, blank=True)
+    location = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="securityevent_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id or 'unknown user'} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,11 +1,17 @@
-"""How `sessions_app` reacts to Django's and `accounts`' signals."""
+"""How `sessions_app` reacts to Django's, `accounts`' and its own signals."""
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
-from sessions_app import selectors, services
+from accounts.selectors import user_get_by_mobile, user_get_by_username
+from config.app_settings import policy
+from sessions_app import notifications, selectors, services
 from sessions_app.devices import client_ip
 from sessions_app.exceptions import SessionLimitReached
-from sessions_app.models import EndReason, LoginMethod, Transport, UserSession
+from sessions_app.models import EndReason, EventKind, LoginMethod, Transport, UserSession
 from sessions_app.session_store import USER_SESSION_KEY
 
 
@@ -53,6 +59,8 @@ def on_user_logged_out(sender, request: HttpRequest, user, **kwargs) -> None:
 
 def on_password_changed(sender, user, keep_session_id=None, **kwargs) -> None:
     """End the user's other sessions after a password change; keep the one that made it."""
+    kept = selectors.session_get(keep_session_id) if keep_session_id else None
+    services.security_event_record(kind=EventKind.PASSWORD_CHANGED, user=user, session=kept)
     services.session_end_others(
         user_id=user.pk, keep_session_id=keep_session_id, reason=EndReason.PASSWORD_CHANGED
     )
@@ -65,3 +73,59 @@ def on_user_saved(sender, instance, created: bool, update_fields=None, **kwargs)
     if update_fields is not None and "is_active" not in update_fields:
         return
     services.session_end_others(user_id=instance.pk, reason=EndReason.USER_DEACTIVATED)
+
+
+def on_session_started(
+    sender, session: UserSession, at: datetime, ended_sessions=(), **kwargs
+) -> None:
+    """Record the login; flag and announce one that ended others or came from somewhere new."""
+    services.security_event_record(
+        kind=EventKind.LOGIN, session=session, at=at,
+        detail={"login_method": session.login_method, "transport": session.transport},
+    )
+    first_from = selectors.session_is_first_from(session=session)
+    if any(first_from.values()):
+        services.security_event_record(
+            kind=EventKind.NEW_DEVICE, session=session, at=at,
+            detail={"new_device": first_from["device"], "new_location": first_from["location"]},
+        )
+    if policy.NOTIFY_NEW_LOGIN and session.user.email and (
+        ended_sessions or any(first_from.values())
+    ):
+        transaction.on_commit(partial(
+            notifications.send_new_login_notice,
+            session=session, ended_count=len(ended_sessions), **first_from,
+        ))
+
+
+def on_session_ended(sender, session: UserSession, reason: str, at: datetime,
+                     **kwargs) -> None:
+    """Record why a session ended."""
+    services.security_event_record(
+        kind=services.END_REASON_EVENTS[reason], session=session, at=at,
+        detail={"reason": reason},
+    )
+
+
+def on_user_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
+    """Record a failed login: on the account if it exists; never the password."""
+    if credentials.get("mobile"):
+        user, by = user_get_by_mobile(str(credentials["mobile"])), "mobile"
+    else:
+        user, by = user_get_by_username(credentials.get("username") or ""), "username"
+    services.security_event_record(
+        kind=EventKind.LOGIN_FAILED, user=user,
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "") if request is not None else "",
+        detail={"by": by},
+    )
+
+
+def on_request_throttled(sender, scope: str, ident: str, request=None, **kwargs) -> None:
+    """Record that a rate limit tripped (the client IP, never the account name)."""
+    services.security_event_record(
+        kind=EventKind.THROTTLED,
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "") if request is not None else "",
+        detail={"scope": scope},
+    )

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from config.app_settings import policy
-from sessions_app.models import Transport, UserSession
+from sessions_app.models import SecurityEvent, Transport, UserSession
 
 
 def digest(secret: str) -> str:
@@ -84,3 +84,22 @@ def session_list_for_user(*, user_id, status: str = "active") -> QuerySet[UserSe
     elif status == "ended":
         sessions = sessions.filter(is_active=False)
     return sessions.order_by("-created_at", "-id")
+
+
+def security_event_list_for_user(*, user_id) -> QuerySet[SecurityEvent]:
+    """Return the user's security events, newest first."""
+    return SecurityEvent.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+
+
+def session_is_first_from(*, session: UserSession) -> dict[str, bool]:
+    """Tell whether this session's device and country are new for its user.
+
+    Both are False for a user's very first session: nothing is "new" then.
+    """
+    earlier = UserSession.objects.filter(user_id=session.user_id).exclude(pk=session.pk)
+    if not earlier.exists():
+        return {"device": False, "location": False}
+    return {
+        "device": not earlier.filter(device_name=session.device_name).exists(),
+        "location": not earlier.filter(location=session.location).exists(),
+    }

@@ -5,7 +5,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
-from sessions_app.models import UserSession
+from sessions_app.models import SecurityEvent, UserSession
 from sessions_app.selectors import SESSION_STATUSES
 
 
@@ -130,3 +130,17 @@ class StaffUserSessionsSerializer(serializers.Serializer):
     sessions = SessionSerializer(many=True, required=False,
                                  help_text="Only with verbose=true: the latest sessions, "
                                            "ended ones too (at most 100).")
+
+
+class SecurityEventSerializer(serializers.ModelSerializer):
+    """A security event as its user sees it."""
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["id", "kind", "session", "ip_address", "device_name", "location",
+                  "created_at", "detail"]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.Serializer):
+    detail = serializers.CharField()

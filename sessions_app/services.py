@@ -20,7 +20,9 @@ from sessions_app.exceptions import SessionLimitReached
 from sessions_app.models import (
     BrowserSession,
     EndReason,
+    EventKind,
     LoginMethod,
+    SecurityEvent,
     Transport,
     UserSession,
 )
@@ -95,7 +97,7 @@ def session_start(
         last_activity=now,
         expires_at=now + _time_to_live(transport),
     )
-    session_started.send(sender=UserSession, session=session, at=now)
+    session_started.send(sender=UserSession, session=session, at=now, ended_sessions=ended)
     return SessionStart(session=session, token=token, ended_sessions=ended)
 
 
@@ -186,3 +188,47 @@ def session_rekey(*, session: UserSession, session_key: str) -> None:
         session_key_digest=selectors.digest(session_key)
     )
     session.session_key_digest = selectors.digest(session_key)
+
+
+# end reason -> the kind of security event it is recorded as
+END_REASON_EVENTS = {
+    EndReason.SUPERSEDED: EventKind.SESSION_SUPERSEDED,
+    EndReason.TERMINATED: EventKind.SESSION_TERMINATED,
+    EndReason.TERMINATED_BY_STAFF: EventKind.SESSION_TERMINATED,
+    EndReason.EXPIRED: EventKind.SESSION_EXPIRED,
+    EndReason.LOGOUT: EventKind.LOGOUT,
+    EndReason.PASSWORD_CHANGED: EventKind.SESSION_TERMINATED,
+    EndReason.USER_DEACTIVATED: EventKind.SESSION_TERMINATED,
+}
+
+
+def security_event_record(
+    *,
+    kind: str,
+    user=None,
+    session: UserSession | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    detail: dict | None = None,
+    at: datetime | None = None,
+) -> SecurityEvent:
+    """Record a security event; device and place come from the session, else the request."""
+    if session is not None:
+        user = user or session.user
+        ip_address = ip_address or session.ip_address
+        user_agent = user_agent or session.user_agent
+        device_name, location = session.device_name, session.location
+    else:
+        device_name = describe_device(user_agent or "").device_name
+        location = locate(ip_address)
+    return SecurityEvent.objects.create(
+        user=user,
+        session=session,
+        kind=kind,
+        ip_address=ip_address,
+        user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
+        device_name=device_name,
+        location=location,
+        created_at=at or timezone.now(),
+        detail=detail or {},
+    )

@@ -1,4 +1,3 @@
-from django.contrib.auth.views import LogoutView as BrowserLogoutView
 from django.urls import path
 
 from sessions_app import views
@@ -13,7 +12,13 @@ urlpatterns = [
     path("auth/login/", views.LoginView.as_view(), name="login"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("auth/password/reset/", views.PasswordResetView.as_view(),
+         name="password-reset"),
+    path("auth/password/reset/confirm/", views.PasswordResetConfirmView.as_view(),
+         name="password-reset-confirm"),
     path("auth/users/me/", views.MeView.as_view(), name="me"),
+    path("auth/users/me/events/", views.SecurityEventViewSet.as_view({"get": "list"}),
+         name="event-list"),
     path("auth/users/me/sessions/", session_list, name="session-list"),
     path("auth/users/me/sessions/<uuid:pk>/", session_detail, name="session-detail"),
     path("users/<str:mobile>/sessions/", views.StaffUserSessionsView.as_view(),
@@ -33,5 +38,5 @@ legacy_urlpatterns = [
 # The browsable API's login and logout pages, under DRF's "rest_framework" namespace.
 browser_urlpatterns = [
     path("login/", views.BrowserLoginView.as_view(), name="login"),
-    path("logout/", BrowserLogoutView.as_view(), name="logout"),
+    path("logout/", views.BrowserLogoutView.as_view(), name="logout"),
 ]

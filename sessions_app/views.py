@@ -3,6 +3,10 @@ and the browser login page."""
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import LoginView as DjangoLoginView
+from django.contrib.auth.views import LogoutView as DjangoLogoutView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_yasg.utils import swagger_auto_schema
@@ -14,14 +18,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_mobile
+from accounts.selectors import user_list_for_password_reset
 from accounts.serializers import (
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     ProfileUpdateSerializer,
     SignupSerializer,
 )
-from accounts.services import user_change_password, user_update_profile
+from accounts.services import (
+    user_change_password,
+    user_send_password_reset,
+    user_update_profile,
+)
 from config.errors import InvalidCredentials
 from config.schema import error_responses
+from config.throttling import ClientIPThrottle
 from sessions_app import selectors, services
 from sessions_app.devices import client_ip
 from sessions_app.forms import BrowserLoginForm
@@ -34,11 +46,19 @@ from sessions_app.serializers import (
     EndedSessionSerializer,
     LoginResponseSerializer,
     LoginSerializer,
+    MessageSerializer,
     RegisterResponseSerializer,
+    SecurityEventSerializer,
     SessionListQuerySerializer,
     SessionSerializer,
     StaffLookupQuerySerializer,
     StaffUserSessionsSerializer,
+)
+from sessions_app.throttling import (
+    account_key,
+    login_failure_record,
+    login_failures_check,
+    login_failures_clear,
 )
 
 STAFF_LOOKUP_LIMIT = 100
@@ -67,6 +87,7 @@ class RegisterView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [ClientIPThrottle]
 
     @swagger_auto_schema(
         request_body=SignupSerializer,
@@ -99,6 +120,7 @@ class LoginView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [ClientIPThrottle]
 
     @swagger_auto_schema(
         request_body=LoginSerializer,
@@ -112,9 +134,13 @@ class LoginView(APIView):
             credentials = {"username": data["username"]}
         else:
             credentials = {"mobile": data["mobile"].as_e164}
+        account, ip = account_key(**credentials), client_ip(request)
+        login_failures_check(account=account, ip=ip)
         user = authenticate(request, password=data["password"], **credentials)
         if user is None:
+            login_failure_record(account=account, ip=ip, request=request)
             raise InvalidCredentials()
+        login_failures_clear(account=account, ip=ip)
         started = services.session_start(
             user=user,
             transport=Transport.TOKEN,
@@ -280,6 +306,8 @@ class StaffSessionView(APIView):
 class PasswordChangeView(APIView):
     """Change the password; every other session ends, this one stays signed in."""
 
+    throttle_classes = [ClientIPThrottle]
+
     @swagger_auto_schema(
         request_body=PasswordChangeSerializer,
         responses={200: EndedCountSerializer},
@@ -305,8 +333,71 @@ class PasswordChangeView(APIView):
         return Response({"ended_count": ended_count})
 
 
+class PasswordResetView(APIView):
+    """Email a one-time password-reset link; the answer is the same for any address."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ClientIPThrottle]
+
+    @swagger_auto_schema(
+        request_body=PasswordResetRequestSerializer, responses={200: MessageSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        confirm_url = request.build_absolute_uri(reverse("sessions:password-reset-confirm"))
+        for user in user_list_for_password_reset(serializer.validated_data["email"]):
+            user_send_password_reset(user=user, confirm_url=confirm_url)
+        return Response({"detail": _(
+            "If an account has this email address, a reset link is on its way."
+        )})
+
+
+class PasswordResetConfirmView(APIView):
+    """Set a new password with the uid and token from the reset email; every session ends."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ClientIPThrottle]
+
+    @swagger_auto_schema(
+        request_body=PasswordResetConfirmSerializer, responses={200: EndedCountSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        ended_count = selectors.session_list_live(user_id=user.pk).count()
+        user_change_password(
+            user=user, new_password=serializer.validated_data["new_password"]
+        )
+        return Response({"ended_count": ended_count})
+
+
+class SecurityEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your account's security events, newest first."""
+
+    serializer_class = SecurityEventSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SecurityEventSerializer.Meta.model.objects.none()
+        return selectors.security_event_list_for_user(user_id=self.request.user.pk)
+
+
 class BrowserLoginView(DjangoLoginView):
     """The browsable API's login page, refusing politely under `ON_LIMIT=refuse_new`."""
 
     template_name = "rest_framework/login.html"
     authentication_form = BrowserLoginForm
+
+
+class BrowserLogoutView(DjangoLogoutView):
+    """Log out on POST; a GET (a link, e.g. Swagger UI's) asks first, as logout needs CSRF."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        next_url = request.GET.get("next", "")
+        return render(request, "sessions_app/logout_confirm.html", {"next": next_url})

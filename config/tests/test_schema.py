@@ -10,6 +10,8 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/users/signup/"),
     ("post", "/users/signup/"),
     ("get", "/api/v1/health/"),
+    ("post", "/api/v1/auth/password/reset/"),
+    ("post", "/api/v1/auth/password/reset/confirm/"),
 }
 
 
@@ -45,6 +47,9 @@ def test_schema_documents_every_endpoint(spec):
         ("get", "/api/v1/users/"), ("post", "/api/v1/users/signup/"),
         ("get", "/api/v1/users/{mobile}/sessions/"), ("delete", "/api/v1/sessions/{id}/"),
         ("get", "/api/v1/health/"), ("get", "/users/list/"), ("post", "/users/signup/"),
+        ("post", "/api/v1/auth/password/reset/"),
+        ("post", "/api/v1/auth/password/reset/confirm/"),
+        ("get", "/api/v1/auth/users/me/events/"),
         ("get", "/users/session/{mobile}/"), ("get", "/users/session/{mobile}/v/"),
     } <= documented
 
@@ -84,7 +89,7 @@ def test_login_documents_its_body_and_the_refusal(spec):
 
     body = next(p for p in login["parameters"] if p["in"] == "body")
     assert body["schema"] == {"$ref": "#/definitions/Login"}
-    assert {"200", "400", "409"} <= set(login["responses"])
+    assert {"200", "400", "409", "429"} <= set(login["responses"])
     assert login["responses"]["200"]["schema"] == {"$ref": "#/definitions/LoginResponse"}
 
 

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -90,3 +91,35 @@ def test_deploy_check_is_clean_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def production_settings(**env: str) -> dict:
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'ssl': s.SECURE_SSL_REDIRECT, 'hsts': getattr(s, 'SECURE_HSTS_SECONDS', 0), "
+        "'session_secure': s.SESSION_COOKIE_SECURE, 'csrf_secure': s.CSRF_COOKIE_SECURE, "
+        "'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
+        "'hasher': s.PASSWORD_HASHERS[0], 'debug': s.DEBUG}))"
+    )
+    result = run_manage("shell", "-c", code, env={**PRODUCTION_ENV, **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_production_turns_on_https_hsts_secure_cookies_and_argon2():
+    values = production_settings()
+
+    assert values["debug"] is False
+    assert values["ssl"] is True and values["hsts"] >= 31_536_000
+    assert values["session_secure"] is True and values["csrf_secure"] is True
+    assert values["hasher"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.slow
+def test_tls_at_a_proxy_trusts_its_forwarded_proto():
+    values = production_settings(DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_NUM_PROXIES="1")
+
+    assert values["ssl"] is False and values["hsts"] == 0
+    assert values["session_secure"] is True
+    assert values["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
