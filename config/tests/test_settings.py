@@ -99,7 +99,8 @@ def production_settings(**env: str) -> dict:
         "'ssl': s.SECURE_SSL_REDIRECT, 'hsts': getattr(s, 'SECURE_HSTS_SECONDS', 0), "
         "'session_secure': s.SESSION_COOKIE_SECURE, 'csrf_secure': s.CSRF_COOKIE_SECURE, "
         "'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
-        "'hasher': s.PASSWORD_HASHERS[0], 'debug': s.DEBUG}))"
+        "'hasher': s.PASSWORD_HASHERS[0], 'debug': s.DEBUG, "
+        "'cookie': s.SESSION_COOKIE_NAME}))"
     )
     result = run_manage("shell", "-c", code, env={**PRODUCTION_ENV, **env})
     assert result.returncode == 0, result.stderr
@@ -114,6 +115,7 @@ def test_production_turns_on_https_hsts_secure_cookies_and_argon2():
     assert values["ssl"] is True and values["hsts"] >= 31_536_000
     assert values["session_secure"] is True and values["csrf_secure"] is True
     assert values["hasher"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert values["cookie"] == "__Host-sessionid"
 
 
 @pytest.mark.slow
