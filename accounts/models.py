@@ -3,6 +3,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
@@ -17,7 +18,19 @@ class UserManager(DjangoUserManager):
 
 
 class User(AbstractUser):
+    # ASCII after NFKC: fullwidth and ligature forms fold to ASCII, while look-alikes from
+    # other scripts ("аdmin" with a Cyrillic а) are refused instead of impersonating.
+    username_validator = ASCIIUsernameValidator()
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer: letters a-z, digits and @/./+/-/_ only.",
+        validators=[username_validator],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     mobile = PhoneNumberField(unique=True, help_text="Stored in E.164, e.g. +919012345678.")
     real_name = models.CharField(max_length=150, blank=True)
     tz = models.CharField(

@@ -1,6 +1,6 @@
 """Input validation and output shapes for users."""
 from django.contrib.auth import password_validation
-from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -61,8 +61,7 @@ class SignupSerializer(serializers.Serializer):
 
     username = serializers.CharField(
         max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text="Letters, digits and @/./+/-/_ only; unique whatever the case.",
+        help_text="Letters a-z, digits and @/./+/-/_ only; unique whatever the case.",
     )
     mobile = PhoneNumberField(
         help_text="Any spelling: 9012345678, +91 90123 45678, +919012345678."
@@ -76,7 +75,8 @@ class SignupSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
     def validate_username(self, value: str) -> str:
-        value = User.normalize_username(value)
+        value = User.normalize_username(value)  # NFKC first: "ｍｅｅｒａ" is "meera"
+        ASCIIUsernameValidator()(value)
         if user_exists_with_username(value):
             raise serializers.ValidationError(_("A user with that username already exists."))
         return value
