@@ -2,7 +2,7 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -79,3 +79,13 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
     """Django's handler500: JSON with the request id the log line carries."""
     request_id = getattr(request, "request_id", None)
     return error_response(500, SERVER_ERROR_DETAIL, "server_error", request_id=request_id)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF_FAILURE_VIEW: JSON under `/api/`, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(403, _("CSRF Failed: %(reason)s") % {"reason": reason},
+                              "permission_denied")
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)

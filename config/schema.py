@@ -1,6 +1,9 @@
 """OpenAPI (Swagger 2.0) generation: one error schema, tags and security per area."""
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from drf_yasg import openapi
-from drf_yasg.inspectors import SwaggerAutoSchema
+from drf_yasg.app_settings import swagger_settings
+from drf_yasg.inspectors import FieldInspector, SwaggerAutoSchema
 from rest_framework import serializers
 
 
@@ -52,8 +55,46 @@ def error_responses(*statuses: int) -> dict[int, openapi.Response]:
             for status in statuses}
 
 
+def _model_field(field: serializers.Field) -> models.Field | None:
+    meta = getattr(field.parent, "Meta", None)
+    model = getattr(meta, "model", None)
+    if model is None or not field.source or "." in field.source or field.source == "*":
+        return None
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return None
+    return model_field if isinstance(model_field, models.Field) else None  # not a relation
+
+
+class ModelBlankAndNullInspector(FieldInspector):
+    """Read-only model fields may be blank or null as the model allows: say so.
+
+    DRF builds read-only fields without `allow_blank`/`allow_null`, so drf-yasg would
+    promise `minLength: 1` (and an email format) for a value that can be "".
+    """
+
+    def process_result(self, result, method_name, obj, **kwargs):
+        if not (isinstance(result, openapi.Schema) and isinstance(obj, serializers.Field)
+                and obj.read_only):
+            return result
+        model_field = _model_field(obj)
+        if model_field is None:
+            return result
+        if model_field.null:
+            result["x-nullable"] = True
+        if model_field.blank and result.get("type") == openapi.TYPE_STRING:
+            result.pop("minLength", None)
+            result.pop("format", None)
+            if "enum" in result and "" not in result["enum"]:
+                result["enum"] = [*result["enum"], ""]
+        return result
+
+
 class ApiAutoSchema(SwaggerAutoSchema):
     """Add the error answers every operation can give, and its tag and security."""
+
+    field_inspectors = [ModelBlankAndNullInspector, *swagger_settings.DEFAULT_FIELD_INSPECTORS]
 
     def get_response_serializers(self) -> dict:
         responses = super().get_response_serializers()

@@ -134,6 +134,7 @@ SESSION_ENGINE = "sessions_app.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -34,7 +34,7 @@ class LoginSerializer(serializers.Serializer):
 
 class DeviceInfoSerializer(serializers.Serializer):
     browser = serializers.CharField()
-    os = serializers.CharField()
+    os = serializers.CharField(allow_blank=True, help_text="Empty when the client says none.")
     device = serializers.CharField(source="device_type")
 
 

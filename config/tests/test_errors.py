@@ -148,3 +148,23 @@ def test_unexpected_exception_is_json_500_logged_with_request_id(settings, caplo
     assert len(records) == 1
     assert records[0].exc_info is not None
     assert "boom" not in response.content.decode()
+
+
+def test_unknown_api_url_answers_json_404_even_without_csrf_token(make_user):
+    user = make_user()
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username=user.username, password=user.raw_password)
+
+    response = client.delete("/api/v1/auth/users/me/sessions/0/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_csrf_failure_under_api_is_json(rf):
+    from config.errors import csrf_failure
+
+    response = csrf_failure(rf.post("/api/v1/anything/"), reason="CSRF cookie not set.")
+
+    assert response.status_code == 403
+    assert json.loads(response.content)["code"] == "permission_denied"

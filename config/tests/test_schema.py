@@ -105,3 +105,13 @@ def test_swagger_ui_session_login_points_at_the_browsable_login(api_client):
     response = api_client.get(reverse("schema-swagger-ui"))
 
     assert "/api-auth/login/" in response.content.decode()
+
+
+def test_blank_and_null_model_values_are_allowed_in_answers(spec):
+    session = spec["definitions"]["Session"]["properties"]
+    user = spec["definitions"]["User"]["properties"]
+
+    assert "" in session["end_reason"]["enum"]
+    assert session["ended_at"]["x-nullable"] is True
+    assert session["ip_address"]["x-nullable"] is True
+    assert "minLength" not in user["email"] and "format" not in user["email"]
