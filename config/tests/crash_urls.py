@@ -11,7 +11,11 @@ class CrashView(APIView):
     permission_classes = [AllowAny]
 
     def get(self, request):
-        raise RuntimeError("boom: secret-token-should-not-matter")
+        raise RuntimeError("boom")
+
+    def post(self, request):
+        request.data  # parsed, as a real view would
+        raise RuntimeError("boom")
 
 
 urlpatterns = [path("api/v1/crash/", CrashView.as_view(), name="crash"), *project_urlpatterns]

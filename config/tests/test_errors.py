@@ -150,6 +150,24 @@ def test_unexpected_exception_is_json_500_logged_with_request_id(settings, caplo
     assert "boom" not in response.content.decode()
 
 
+@pytest.mark.urls("config.tests.crash_urls")
+def test_server_error_log_carries_no_credentials_or_passwords(caplog):
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION="Token tok-3f9a-secret", HTTP_COOKIE="sessionid=key-77")
+
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/api/v1/crash/?password=in-query",
+                               {"password": "pw-in-body-123"}, format="json")
+
+    assert response.status_code == 500
+    logged = "\n".join(
+        caplog.handler.format(record) for record in caplog.records
+    )
+    assert response.json()["request_id"] in logged
+    for secret in ("tok-3f9a-secret", "key-77", "pw-in-body-123", "in-query"):
+        assert secret not in logged
+
+
 def test_unknown_api_url_answers_json_404_even_without_csrf_token(make_user):
     user = make_user()
     client = APIClient(enforce_csrf_checks=True)
