@@ -144,10 +144,17 @@ API_INFO = openapi.Info(
 
 
 def build_schema_view():
-    """The public schema view behind `/swagger.json`, `/docs/` and `/redoc/`."""
+    """The public schema view behind `/swagger.json`, `/docs/` and `/redoc/`.
+
+    It reads the browser's cookie session (never required) so Swagger UI can offer
+    "Django Logout" to a signed-in visitor; the schema is the same for everybody.
+    """
     from drf_yasg.views import get_schema_view
     from rest_framework.permissions import AllowAny
 
+    from sessions_app.authentication import CookieSessionAuthentication
+
     return get_schema_view(
-        API_INFO, public=True, permission_classes=[AllowAny], authentication_classes=[]
+        API_INFO, public=True, permission_classes=[AllowAny],
+        authentication_classes=[CookieSessionAuthentication],
     )

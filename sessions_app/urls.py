@@ -4,7 +4,8 @@ from sessions_app import views
 
 app_name = "sessions"
 
-session_list = views.SessionViewSet.as_view({"get": "list", "delete": "end_all"})
+session_list = views.SessionViewSet.as_view({"get": "list", "delete": "end_all"},
+                                            suffix="List")
 session_detail = views.SessionViewSet.as_view({"get": "retrieve", "delete": "destroy"})
 
 urlpatterns = [
