@@ -235,7 +235,6 @@ SWAGGER_SETTINGS = {
 
 LOGIN_URL = "/api-auth/login/"
 LOGIN_REDIRECT_URL = "/api/v1/users/"
-LOGOUT_REDIRECT_URL = "/api-auth/login/"
 
 # Email: the console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

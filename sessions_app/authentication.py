@@ -64,6 +64,9 @@ class CookieSessionAuthentication(SessionAuthentication):
             cookie = django_request.COOKIES.get(settings.SESSION_COOKIE_NAME)
             if ended is None and cookie:
                 ended = selectors.session_get_by_key(cookie)
+                if ended is not None and ended.is_active:
+                    # Its store row expired with it (COOKIE_TTL): end it as expired now.
+                    services.session_check_live(session=ended)
             if ended is not None and not ended.is_active:
                 remember_ended_session(request, ended)
             return None

@@ -38,6 +38,9 @@ class UserSession(models.Model):
     transport = models.CharField(max_length=10, choices=Transport.choices)
     session_key_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
     token_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The user's session auth hash (an HMAC of the password hash) when this session last
+    # proved the password: a password changed by any path (admin, shell, command) ends it.
+    auth_hash = models.CharField(max_length=128, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     browser = models.CharField(max_length=64, blank=True)
@@ -72,6 +75,7 @@ class BrowserSession(AbstractBaseSession):
     The row is deleted when its `UserSession` ends, so Django sees an anonymous visitor.
     """
 
+    session_key = models.CharField("session key digest", max_length=64, primary_key=True)
     user_session = models.ForeignKey(
         UserSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

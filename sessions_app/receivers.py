@@ -64,6 +64,8 @@ def on_password_changed(sender, user, keep_session_id=None, **kwargs) -> None:
     services.session_end_others(
         user_id=user.pk, keep_session_id=keep_session_id, reason=EndReason.PASSWORD_CHANGED
     )
+    if kept is not None:
+        services.session_renew_auth_hash(session_id=kept.pk, user=user)
 
 
 def on_user_saved(sender, instance, created: bool, update_fields=None, **kwargs) -> None:

@@ -32,7 +32,11 @@ def session_get_by_token(token: str) -> UserSession | None:
 
 def session_get_by_key(session_key: str) -> UserSession | None:
     """Return the session a cookie key belonged to, live or not, or None."""
-    return UserSession.objects.filter(session_key_digest=digest(session_key)).first()
+    return (
+        UserSession.objects.select_related("user")
+        .filter(session_key_digest=digest(session_key))
+        .first()
+    )
 
 
 def session_is_expired(session: UserSession, *, now: datetime) -> bool:
@@ -57,11 +61,19 @@ def limit_scope_transport(transport: str) -> str | None:
     return transport if policy.LIMIT_SCOPE == "transport" else None
 
 
-def session_would_be_refused(*, user_id, transport: str, now: datetime) -> bool:
-    """Tell whether `ON_LIMIT=refuse_new` would refuse a new session right now."""
+def session_would_be_refused(
+    *, user_id, transport: str, now: datetime, replacing_session_id=None
+) -> bool:
+    """Tell whether `ON_LIMIT=refuse_new` would refuse a new session right now.
+
+    `replacing_session_id` (this browser's own session) does not count: a new login
+    replaces it.
+    """
     if policy.ON_LIMIT != "refuse_new":
         return False
     live = session_list_live(user_id=user_id, transport=limit_scope_transport(transport))
+    if replacing_session_id:
+        live = live.exclude(pk=replacing_session_id)
     unexpired = live.filter(
         expires_at__gt=now, last_activity__gt=now - policy.IDLE_TIMEOUT
     )

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from accounts.services import user_signup
 from config.app_settings import policy
@@ -85,6 +86,7 @@ def session_start(
         transport=transport,
         token_digest=selectors.digest(token) if token else None,
         session_key_digest=selectors.digest(session_key) if session_key else None,
+        auth_hash=user.get_session_auth_hash(),
         ip_address=ip_address,
         user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
         browser=device.browser,
@@ -141,6 +143,9 @@ def session_check_live(*, session: UserSession, at: datetime | None = None) -> b
     if not session.user.is_active:
         session_end(session=session, reason=EndReason.USER_DEACTIVATED, at=now)
         return False
+    if not constant_time_compare(session.auth_hash, session.user.get_session_auth_hash()):
+        session_end(session=session, reason=EndReason.PASSWORD_CHANGED, at=now)
+        return False
     if selectors.session_is_expired(session, now=now):
         session_end(session=session, reason=EndReason.EXPIRED, at=now)
         return False
@@ -180,6 +185,13 @@ def user_register(
         ip_address=ip_address,
     )
     return user, started
+
+
+def session_renew_auth_hash(*, session_id, user) -> None:
+    """Let a session that proved the new password keep going after a password change."""
+    UserSession.objects.filter(pk=session_id, user=user).update(
+        auth_hash=user.get_session_auth_hash()
+    )
 
 
 def session_rekey(*, session: UserSession, session_key: str) -> None:

@@ -2,14 +2,18 @@
 
 Each row points at its `UserSession`; loading a cookie session joins that row and its
 user in the same query, so a cookie request learns whether its session is live for free.
+Rows are keyed by the SHA-256 of the cookie key: the table, a dump of it or a SQL log
+holds no key a browser could replay.
 """
 import logging
 
+from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
 from sessions_app.models import BrowserSession, UserSession
+from sessions_app.selectors import digest
 
 # The session-data key that ties a cookie session to its UserSession.
 USER_SESSION_KEY = "_user_session_id"
@@ -28,7 +32,7 @@ class SessionStore(DBStore):
     def _get_session_from_db(self) -> BrowserSession | None:
         try:
             row = self.model.objects.select_related("user_session__user").get(
-                session_key=self.session_key, expire_date__gt=timezone.now()
+                session_key=digest(self.session_key), expire_date__gt=timezone.now()
             )
         except (self.model.DoesNotExist, SuspiciousOperation) as error:
             if isinstance(error, SuspiciousOperation):
@@ -44,11 +48,52 @@ class SessionStore(DBStore):
         if session_check_live(session=row.user_session):
             self.user_session = row.user_session
             return row
-        self.ended_user_session = row.user_session  # just expired: its row is gone
+        self.ended_user_session = row.user_session  # it just ended: its row is gone
         self._session_key = None
         return None
 
+    def exists(self, session_key: str) -> bool:
+        return self.model.objects.filter(session_key=digest(session_key)).exists()
+
     def create_model_instance(self, data: dict) -> BrowserSession:
         row = super().create_model_instance(data)
+        row.session_key = digest(row.session_key)
         row.user_session_id = data.get(USER_SESSION_KEY)
         return row
+
+    def delete(self, session_key: str | None = None) -> None:
+        session_key = session_key or self.session_key
+        if session_key is not None:
+            self.model.objects.filter(session_key=digest(session_key)).delete()
+
+    def flush(self) -> None:
+        """Drop this browser's session, ending its UserSession too.
+
+        Django's login() flushes without a logout signal when another user signs in
+        in the same browser; the first user's session must not stay live.
+        """
+        session_id = self.get(USER_SESSION_KEY)
+        super().flush()
+        if session_id:
+            from sessions_app.models import EndReason
+            from sessions_app.services import session_end
+
+            ended = UserSession.objects.filter(pk=session_id, is_active=True).first()
+            if ended is not None:
+                session_end(session=ended, reason=EndReason.LOGOUT)
+
+    # The async API (alogin, async views) goes through the same digested paths.
+    async def aload(self) -> dict:
+        return await sync_to_async(self.load)()
+
+    async def aexists(self, session_key: str) -> bool:
+        return await sync_to_async(self.exists)(session_key)
+
+    async def acreate_model_instance(self, data: dict) -> BrowserSession:
+        return self.create_model_instance(data)
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        await sync_to_async(self.delete)(session_key)
+
+    async def aflush(self) -> None:
+        await sync_to_async(self.flush)()

@@ -397,6 +397,7 @@ class BrowserLogoutView(DjangoLogoutView):
     """Log out on POST; a GET (a link, e.g. Swagger UI's) asks first, as logout needs CSRF."""
 
     http_method_names = ["get", "post", "options"]
+    next_page = "rest_framework:login"  # not the admin's "logged out" page
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         next_url = request.GET.get("next", "")

@@ -1,0 +1,75 @@
+"""Small helpers shared by the session lifecycle tests (not fixtures, not factories)."""
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from config.app_settings import DEFAULTS
+from sessions_app.models import BrowserSession, UserSession
+
+CHROME_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+STRONG_PASSWORD = "a-much-better-passphrase-77"
+
+
+def sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def set_policy(settings_fixture: Any, **changes: Any) -> None:
+    """Change the session policy for one test through pytest-django's `settings`."""
+    settings_fixture.SESSION_POLICY = {**DEFAULTS, **changes}
+
+
+def browser_login(
+    client: APIClient, user: User, url_name: str = "rest_framework:login", **extra: str
+) -> HttpResponse:
+    """Post a login form (browsable API or admin) as a browser does."""
+    data = {"username": user.username, "password": user.raw_password, **extra}
+    if url_name == "admin:login":
+        data.setdefault("next", reverse("admin:index"))
+    return client.post(reverse(url_name), data, format="multipart")
+
+
+def cookie_key(client: APIClient) -> str:
+    """Return the session cookie the client holds ("" once the server cleared it)."""
+    morsel = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return morsel.value if morsel is not None else ""
+
+
+def resend_cookie(client: APIClient, key: str) -> None:
+    """Put a session cookie back, as a client that kept an old cookie would send it."""
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    return list(
+        UserSession.objects.filter(user=user, is_active=True).order_by("created_at")
+    )
+
+
+def move_back(session: UserSession, **fields: timedelta) -> None:
+    """Move stored times of a session into the past, as if that much time had passed.
+
+    `move_back(s, last_activity=timedelta(minutes=31))`; a cookie session's store row
+    moves with `expires_at`, as the browser session's own expiry would.
+    """
+    row = UserSession.objects.get(pk=session.pk)
+    changes = {name: getattr(row, name) - delta for name, delta in fields.items()}
+    UserSession.objects.filter(pk=session.pk).update(**changes)
+    if "expires_at" in fields:
+        for store_row in BrowserSession.objects.filter(user_session_id=session.pk):
+            BrowserSession.objects.filter(pk=store_row.pk).update(
+                expire_date=store_row.expire_date - fields["expires_at"]
+            )
