@@ -32,8 +32,27 @@ test: setup
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
+# Real-browser tests (e2e/, not in `make test`): Debian's chromium, installed when missing,
+# driven by Playwright against servers the tests start on 127.0.0.1.
+.PHONY: e2e
+e2e: setup
+	@$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet -r requirements.txt
+	bash e2e/install_chromium.sh
+	@$(PY) -m pytest e2e -m e2e $(E2E_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no e2e tests" >&2; exit 1; fi; \
+	exit $$status
+
+# schemathesis against the live OpenAPI schema (fuzz/, not in `make test`): no 5xx, every
+# answer in its documented schema. FUZZ_EXAMPLES per operation (default 50);
+# FUZZ_DATABASE_URL=postgres://... runs the server on PostgreSQL instead of SQLite.
+.PHONY: fuzz
+fuzz: setup
+	@$(PY) -m pytest fuzz -m fuzz $(FUZZ_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no fuzz tests" >&2; exit 1; fi; \
+	exit $$status
+
 check: setup
 	$(PY) manage.py check
 
 clean:
-	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* staticfiles
+	rm -rf $(VENV) db.sqlite3* .test-db* staticfiles

@@ -1,0 +1,118 @@
+"""What the end-to-end tests do: in a browser as a person would, or as a REST client."""
+import os
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import Popen
+
+from playwright.sync_api import Page
+
+from accounts.management.commands.seed_demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+# Never through a proxy: every server these tests talk to is on 127.0.0.1.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class LiveServer:
+    """A `manage.py runserver` on 127.0.0.1 that the tests started."""
+
+    base_url: str
+    process: Popen
+    log_path: Path
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+
+def http_json(
+    url: str, *, method: str = "GET", body: dict | None = None, token: str | None = None
+) -> tuple[int, dict]:
+    """Call the API as a REST client does: no cookies, JSON in and out."""
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token is not None:
+        headers["Authorization"] = f"Token {token}"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with _opener.open(request, timeout=15) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    return status, json.loads(raw) if raw else {}
+
+
+def token_login(server: LiveServer, username: str) -> dict:
+    """Log in with `POST /api/v1/auth/login/`; return its answer (token, session...)."""
+    status, body = http_json(
+        server.url("/api/v1/auth/login/"), method="POST",
+        body={"username": username, "password": DEMO_PASSWORD},
+    )
+    assert status == 200, body
+    return body
+
+
+def browsable_login(
+    page: Page, server: LiveServer, username: str, next_path: str
+) -> None:
+    """Sign in on the browsable API's login page and land on `next_path`."""
+    page.goto(server.url(f"/api-auth/login/?next={next_path}"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("#submit-id-submit, form [type=submit]")
+    assert "/login/" not in page.url, page.inner_text("body")
+
+
+def admin_login(page: Page, server: LiveServer, username: str) -> None:
+    """Sign in on the Django admin's login page and land on the admin index."""
+    page.goto(server.url("/admin/login/?next=/admin/"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("#login-form [type=submit]")
+    assert page.url == server.url("/admin/"), page.inner_text("body")
+
+
+def api_get_in_browser(page: Page, server: LiveServer, path: str) -> tuple[int, dict]:
+    """GET an API path as JSON with the browser's own cookies (not shown on screen)."""
+    response = page.request.get(
+        server.url(path), headers={"Accept": "application/json"}
+    )
+    return response.status, response.json()
+
+
+def current_session_id(page: Page, server: LiveServer) -> str:
+    """The id of the session this browser is signed in with."""
+    status, body = api_get_in_browser(page, server, "/api/v1/auth/users/me/")
+    assert status == 200, body
+    return body["session"]["id"]
+
+
+def browsable_body(page: Page) -> dict:
+    """The JSON answer that the browsable API page on screen shows under its headers."""
+    shown = page.inner_text(".response-info pre")
+    return json.loads(shown[shown.index("{"):])
+
+
+def browsable_status(page: Page) -> str:
+    """The status line the browsable API page shows, e.g. `HTTP 403 Forbidden`."""
+    return page.inner_text(".response-info pre").splitlines()[0].strip()
+
+
+def save_readme_screenshot(page: Page, name: str) -> Path | None:
+    """Refresh one of the README's pictures, when asked (`E2E_SCREENSHOTS=1`)."""
+    if os.environ.get("E2E_SCREENSHOTS") != "1":
+        return None  # ids and times change every run: don't dirty the tree by default
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
