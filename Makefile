@@ -19,8 +19,13 @@ setup: $(INSTALLED)
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
+# Demo logins every time; 50 demo members with activity only into a database without any.
 demo: migrate
 	$(PY) manage.py seed_demo
+	@if $(PY) manage.py shell -c "from activity.models import ActivityPeriod as P; \
+	raise SystemExit(P.objects.filter(session=None).exists())" >/dev/null 2>&1; \
+	then $(PY) manage.py populate 50 --seed 1; \
+	else echo "Demo members are there already (manage.py populate N adds more)."; fi
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (API: /api/v1/, browsable login: /api-auth/login/, admin: /admin/)"
@@ -56,3 +61,9 @@ check: setup
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db* staticfiles
+
+# `populate` for 10,000 and 100,000 members on SQLite and PostgreSQL (fresh databases),
+# and the members page at 100,000 members. Figures in the README, "Demo data".
+.PHONY: bench-populate
+bench-populate: setup
+	$(PY) bench/populate_bench.py $(BENCH_POPULATE_ARGS)

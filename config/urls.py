@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts.urls import legacy_urlpatterns as accounts_legacy
+from activity.urls import legacy_urlpatterns as activity_legacy
 from config.schema import build_schema_view
 from config.views import HealthView, api_not_found
 from sessions_app.urls import browser_urlpatterns
@@ -9,10 +10,14 @@ from sessions_app.urls import legacy_urlpatterns as sessions_legacy
 
 schema_view = build_schema_view()
 
+# The original projects' routes, answering as their v1 twins.
+original_routes = [*accounts_legacy, *sessions_legacy, *activity_legacy]
+
 api_v1 = [
     path("health/", HealthView.as_view(), name="health"),
     path("", include("accounts.urls")),
     path("", include("sessions_app.urls")),
+    path("", include("activity.urls")),
 ]
 
 urlpatterns = [
@@ -23,7 +28,7 @@ urlpatterns = [
             name="schema-json"),
     path("docs/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
-    path("", include(([*accounts_legacy, *sessions_legacy], "legacy"))),
+    path("", include((original_routes, "legacy"))),
     re_path(r"^api/(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]
 

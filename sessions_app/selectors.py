@@ -39,9 +39,14 @@ def session_get_by_key(session_key: str) -> UserSession | None:
     )
 
 
+def session_expires_at(session: UserSession) -> datetime:
+    """Return when a session stops being usable: its lifetime or idle timeout, first."""
+    return min(session.expires_at, session.last_activity + policy.IDLE_TIMEOUT)
+
+
 def session_is_expired(session: UserSession, *, now: datetime) -> bool:
     """Tell whether a live session is past its lifetime or idle for too long."""
-    return now >= session.expires_at or now - session.last_activity >= policy.IDLE_TIMEOUT
+    return now >= session_expires_at(session)
 
 
 def session_list_expired(*, now: datetime) -> QuerySet[UserSession]:
