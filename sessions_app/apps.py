@@ -21,29 +21,16 @@ class SessionsAppConfig(AppConfig):
         from sessions_app import receivers
         from sessions_app.signals import session_ended, session_started
 
-        user_logged_in.connect(
-            receivers.on_user_logged_in, dispatch_uid="sessions_app.on_user_logged_in"
-        )
-        user_logged_out.connect(
-            receivers.on_user_logged_out, dispatch_uid="sessions_app.on_user_logged_out"
-        )
-        password_changed.connect(
-            receivers.on_password_changed, dispatch_uid="sessions_app.on_password_changed"
-        )
-        user_login_failed.connect(
-            receivers.on_user_login_failed, dispatch_uid="sessions_app.on_user_login_failed"
-        )
-        session_started.connect(
-            receivers.on_session_started, dispatch_uid="sessions_app.on_session_started"
-        )
-        session_ended.connect(
-            receivers.on_session_ended, dispatch_uid="sessions_app.on_session_ended"
-        )
-        request_throttled.connect(
-            receivers.on_request_throttled, dispatch_uid="sessions_app.on_request_throttled"
-        )
-        post_save.connect(
-            receivers.on_user_saved,
-            sender=get_user_model(),
-            dispatch_uid="sessions_app.on_user_saved",
-        )
+        connections = [
+            (user_logged_in, receivers.on_user_logged_in, None),
+            (user_logged_out, receivers.on_user_logged_out, None),
+            (user_login_failed, receivers.on_user_login_failed, None),
+            (password_changed, receivers.on_password_changed, None),
+            (session_started, receivers.on_session_started, None),
+            (session_ended, receivers.on_session_ended, None),
+            (request_throttled, receivers.on_request_throttled, None),
+            (post_save, receivers.on_user_saved, get_user_model()),
+        ]
+        for signal, receiver, sender in connections:
+            signal.connect(receiver, sender=sender,
+                           dispatch_uid=f"sessions_app.{receiver.__name__}")
