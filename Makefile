@@ -62,6 +62,23 @@ check: setup
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db* staticfiles
 
+# Production stack on this machine: gunicorn + whitenoise, PostgreSQL, Redis, DEBUG off,
+# plain HTTP on $(HOST):$(PORT). Env overrides any default (see the README, Deployment).
+.PHONY: serve bench soak soak-short
+serve: setup
+	GUNICORN_BIND=$(HOST):$(PORT) $(PY) serving/serve.py
+
+# gunicorn (2 sync workers) on a fresh PostgreSQL database, wrk as the load generator.
+bench: setup
+	$(PY) bench/auth_bench.py $(BENCH_ARGS)
+
+# 200 users on several devices for 5 minutes (soak-short: 30 s), then consistency checks.
+soak: setup
+	$(PY) bench/soak.py $(SOAK_ARGS)
+
+soak-short: setup
+	$(PY) bench/soak.py --seconds 30 $(SOAK_ARGS)
+
 # `populate` for 10,000 and 100,000 members on SQLite and PostgreSQL (fresh databases),
 # and the members page at 100,000 members. Figures in the README, "Demo data".
 .PHONY: bench-populate

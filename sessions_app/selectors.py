@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from config.app_settings import policy
-from sessions_app.models import SecurityEvent, Transport, UserSession
+from sessions_app.models import SecurityEvent, UserSession
+from sessions_app.token_lookup import session_by_token_digest
 
 
 def digest(secret: str) -> str:
@@ -23,11 +24,7 @@ def session_list_live(*, user_id, transport: str | None = None) -> QuerySet[User
 
 def session_get_by_token(token: str) -> UserSession | None:
     """Return the session (with its user) a token belongs to, live or not, or None."""
-    return (
-        UserSession.objects.select_related("user")
-        .filter(token_digest=digest(token), transport=Transport.TOKEN)
-        .first()
-    )
+    return session_by_token_digest(digest(token))
 
 
 def session_get_by_key(session_key: str) -> UserSession | None:

@@ -1,0 +1,540 @@
+"""`make bench`: what authentication costs per request, served the production way.
+
+    python bench/auth_bench.py                  # what `make bench` runs
+    python bench/auth_bench.py --seconds 5 --rounds 2 --strict
+
+Creates a fresh PostgreSQL database (postgres@127.0.0.1, dropped afterwards), migrates it
+with bench.settings (production settings + DRF's stock `rest_framework.authtoken` + three
+bench views), seeds a reader and 50 login users (Argon2, the production hasher), starts
+gunicorn with gunicorn.conf.py (2 sync workers, DEBUG off, persistent database
+connections, Redis for throttles, access log off) on 127.0.0.1, and drives it with wrk,
+the same way for every scenario:
+
+    bare           GET /bench/bare/           no authentication: the ceiling
+    drf_token      GET /bench/drf-token/      DRF's stock TokenAuthentication
+    session_token  GET /bench/session-token/  our TokenAuthentication + HasLiveSession
+    me             GET /api/v1/auth/users/me/ the real endpoint (user + session)
+    login          POST /api/v1/auth/login/   password login, 50 users in turn
+
+Scenarios run in interleaved rounds (order rotated each round); req/s and latencies are
+medians over rounds, and each ratio is the median of the per-round ratios, so a noisy
+neighbour hurts both sides of a ratio alike. Ratios are taken within this run only. Besides req/s and latency it samples the CPU time that the
+gunicorn workers and this database's PostgreSQL backends spent per request, and counts
+the SQL statements per request type in-process. Results also go to bench/results/.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from serving.runner import (  # noqa: E402  (the project root is on the path now)
+    PLAIN_HTTP_PRODUCTION,
+    PYTHON,
+    ROOT,
+    Gunicorn,
+    database_drop,
+    database_ensure,
+    database_name,
+    manage,
+    with_database,
+)
+
+RESULTS = ROOT / "bench" / "results"
+PASSWORD = "bench-password-2026-long"
+READER = "benchreader"
+LOGIN_USERS = 50
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+)
+# name, path, credential: None, "drf" (stock token), "ours" (session token), "login"
+SCENARIOS = [
+    ("bare", "/bench/bare/", None),
+    ("drf_token", "/bench/drf-token/", "drf"),
+    ("session_token", "/bench/session-token/", "ours"),
+    ("me", "/api/v1/auth/users/me/", "ours"),
+    ("login", "/api/v1/auth/login/", "login"),
+]
+TARGETS = {"vs_drf_token": (1.0, 1.25), "vs_bare": (0.5, 0.55)}  # (required, goal)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# ---- children: run in a fresh process with the bench database's environment ---------
+
+
+def _setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def child_seed() -> dict:
+    """Create the reader (with a stock DRF token) and the login users, one hash for all."""
+    from django.contrib.auth.hashers import make_password
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+
+    hashed = make_password(PASSWORD)
+    users = [
+        User(
+            username=READER,
+            mobile="+919100000000",
+            password=hashed,
+            real_name="Bench Reader",
+        )
+    ]
+    users += [
+        User(
+            username=f"benchlogin{n}",
+            mobile=f"+91910000{n + 1:04d}",
+            password=hashed,
+            real_name=f"Login User {n}",
+        )
+        for n in range(LOGIN_USERS)
+    ]
+    User.objects.bulk_create(users)
+    return {"drf_token": Token.objects.create(user=users[0]).key}
+
+
+def child_count_queries() -> dict:
+    """Count SQL statements per request type, through the real URLs, in-process."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def login(username: str) -> APIClient:
+        client = APIClient(HTTP_HOST="127.0.0.1", HTTP_USER_AGENT=USER_AGENT)
+        body = client.post(
+            "/api/v1/auth/login/", {"username": username, "password": PASSWORD}
+        ).json()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+        client.session_id = body["session"]["id"]
+        return client
+
+    def measure(call) -> dict:
+        with CaptureQueriesContext(connection) as queries:
+            status = call().status_code
+        verbs = [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
+        counts = {verb: verbs.count(verb) for verb in sorted(set(verbs))}
+        return {"status": status, "queries": len(verbs), "by_verb": counts}
+
+    drf_key = Token.objects.get(user__username=READER).key
+    stock = APIClient(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {drf_key}")
+    reader = login(READER)
+    user = "benchlogin0"
+    first, second = login(user), login(user)  # the second login ends the first
+    for client in (stock, reader, first, second):  # warm caches (content types, etc.)
+        client.get("/api/v1/health/")
+    # The first token request on a connection prepares the token statement.
+    reader.get("/bench/session-token/")
+    counted = {
+        "drf_token": measure(lambda: stock.get("/bench/drf-token/")),
+        "session_token": measure(lambda: reader.get("/bench/session-token/")),
+        "me": measure(lambda: reader.get("/api/v1/auth/users/me/")),
+        "stale_token": measure(lambda: first.get("/api/v1/auth/users/me/")),
+        "list_sessions": measure(lambda: reader.get("/api/v1/auth/users/me/sessions/")),
+        "login": measure(
+            lambda: APIClient(HTTP_HOST="127.0.0.1", HTTP_USER_AGENT=USER_AGENT).post(
+                "/api/v1/auth/login/", {"username": user, "password": PASSWORD}
+            )
+        ),
+    }
+    settings.SESSION_POLICY = {**settings.SESSION_POLICY, "MAX_SESSIONS_PER_USER": 2}
+    third, fourth = login("benchlogin1"), login("benchlogin1")  # both live now
+    counted["end_other_session"] = measure(
+        lambda: fourth.delete(f"/api/v1/auth/users/me/sessions/{third.session_id}/")
+    )
+    counted["logout"] = measure(lambda: fourth.post("/api/v1/auth/logout/"))
+    return counted
+
+
+def run_child(name: str, env: dict) -> dict:
+    result = subprocess.run(
+        [PYTHON, __file__, "--child", name],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise RuntimeError(f"bench child {name!r} failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---- load generation and measurement -------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    """Return the path of wrk, installing Debian's package when missing and allowed."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: apt-get install -y wrk", flush=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "wrk"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=300,
+        )
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("make bench needs wrk: apt-get install -y wrk (Debian/Ubuntu)")
+    return found
+
+
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * _UNIT[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    def find(pattern: str, default: str | None = None) -> str:
+        match = re.search(pattern, output)
+        if match is None:
+            if default is None:
+                raise RuntimeError(f"unexpected wrk output:\n{output}")
+            return default
+        return match.group(1)
+
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), " r"timeout (\d+)",
+        output,
+    )
+    return {
+        "requests": int(find(r"(\d+) requests in")),
+        "rps": float(find(r"Requests/sec:\s+([\d.]+)")),
+        "p50_ms": _ms(find(r"50%\s+([\d.]+\w+)")),
+        "p99_ms": _ms(find(r"99%\s+([\d.]+\w+)")),
+        "non_2xx": int(find(r"Non-2xx or 3xx responses: (\d+)", "0")),
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+    }
+
+
+def _ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def postgres_backends(database: str) -> list[int]:
+    """Return the pids of PostgreSQL backends connected to this database."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {database} " in title:
+            pids.append(int(entry.name))
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by the gunicorn workers and this database's backends."""
+
+    def __init__(self, server: Gunicorn, database: str) -> None:
+        self.server, self.database = server, database
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until the workers are idle: requests wrk left queued must not spill over."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = sum(_ticks(pid) for pid in self.server.worker_pids())
+            time.sleep(0.3)
+            if sum(_ticks(pid) for pid in self.server.worker_pids()) == before:
+                return
+
+    def snapshot(self) -> dict[str, dict[int, int]]:
+        return {
+            "app": {pid: _ticks(pid) for pid in self.server.worker_pids()},
+            "db": {pid: _ticks(pid) for pid in postgres_backends(self.database)},
+        }
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        return {
+            side: sum(ticks - before[side].get(pid, 0) for pid, ticks in now.items())
+            / CLOCK_TICKS
+            for side, now in after.items()
+        }
+
+
+def login_script(directory: Path) -> str:
+    """A wrk script that logs the login users in, one after another."""
+    script = directory / "login.lua"
+    script.write_text(
+        "local n = 0\n"
+        "request = function()\n"
+        f"  n = (n + 1) % {LOGIN_USERS}\n"
+        "  local body = string.format("
+        f'\'{{"username": "benchlogin%d", "password": "{PASSWORD}"}}\', n)\n'
+        "  return wrk.format('POST', '/api/v1/auth/login/', "
+        "{['Content-Type'] = 'application/json'}, body)\n"
+        "end\n"
+    )
+    return str(script)
+
+
+def run_wrk(
+    wrk: str,
+    url: str,
+    *,
+    seconds: int,
+    connections: int,
+    headers: list[str],
+    script: str | None,
+) -> dict:
+    command = [
+        wrk,
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "30s",
+        "--latency",
+    ]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", script]
+    command.append(url)
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed: {result.stderr}")
+    return parse_wrk(result.stdout)
+
+
+# ---- the run --------------------------------------------------------------------------
+
+
+def bench_env(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        **PLAIN_HTTP_PRODUCTION,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": url,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "DJANGO_CACHE_PREFIX": f"bench-{os.getpid()}-{int(time.time())}",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-" + "x" * 30,
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "THROTTLE_LOGIN_IP": "1000000/min",  # every request comes from 127.0.0.1
+        "GUNICORN_ACCESS_LOG": "",
+    }
+
+
+def http_login(port: int, username: str) -> str:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1/auth/login/",
+            body=json.dumps({"username": username, "password": PASSWORD}),
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+        )
+        response = connection.getresponse()
+        body = json.loads(response.read())
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"bench login failed: {response.status} {body}")
+    return body["token"]
+
+
+def measure(args: argparse.Namespace, url: str, env: dict, wrk: str) -> dict:
+    seeded = run_child("seed", env)
+    queries = run_child("count_queries", env)
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        Gunicorn(
+            env=env, workers=args.workers, log_path=Path(scratch) / "gunicorn.log"
+        ) as server,
+    ):
+        meter = CpuMeter(server, database_name(url))
+        ours = http_login(server.port, READER)
+        credentials = {
+            None: [],
+            "drf": [f"Authorization: Token {seeded['drf_token']}"],
+            "ours": [f"Authorization: Token {ours}"],
+            "login": [],
+        }
+        script = login_script(Path(scratch))
+        runs: dict[str, list[dict]] = {name: [] for name, _, _ in SCENARIOS}
+        order = list(SCENARIOS)
+        for round_number in range(-1, args.rounds):  # round -1 warms up, not counted
+            for name, path, credential in order:
+                seconds = 2 if round_number < 0 else args.seconds
+                meter.settle()
+                before = meter.snapshot()
+                result = run_wrk(
+                    wrk,
+                    f"http://127.0.0.1:{server.port}{path}",
+                    seconds=seconds,
+                    connections=args.connections,
+                    headers=[f"User-Agent: {USER_AGENT}", *credentials[credential]],
+                    script=script if credential == "login" else None,
+                )
+                result["cpu"] = meter.spent(before, meter.snapshot())
+                if result["non_2xx"] or result["socket_errors"]:
+                    raise RuntimeError(
+                        f"{name}: {result['non_2xx']} non-2xx answers, "
+                        f"{result['socket_errors']} socket errors"
+                    )
+                if round_number >= 0:
+                    runs[name].append(result)
+                    print(
+                        f"  round {round_number + 1} {name:<14} {result['rps']:8.1f} req/s"
+                        f"  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms",
+                        flush=True,
+                    )
+            order = order[1:] + order[:1]
+    return {"runs": runs, "queries": queries}
+
+
+def summarise(runs: dict[str, list[dict]]) -> dict[str, dict]:
+    summary = {}
+    for name, results in runs.items():
+        requests = sum(r["requests"] for r in results)
+        summary[name] = {
+            "rps": statistics.median(r["rps"] for r in results),
+            "p50_ms": statistics.median(r["p50_ms"] for r in results),
+            "p99_ms": statistics.median(r["p99_ms"] for r in results),
+            "app_cpu_ms": 1000 * sum(r["cpu"]["app"] for r in results) / requests,
+            "db_cpu_ms": 1000 * sum(r["cpu"]["db"] for r in results) / requests,
+            "rounds_rps": [round(r["rps"], 1) for r in results],
+        }
+    for name, figures in summary.items():
+        # Ratios per round (scenarios seconds apart), then their median: a neighbour
+        # that slows the machine for a while moves both sides of a ratio alike.
+        for reference in ("bare", "drf_token"):
+            figures[f"vs_{reference}"] = statistics.median(
+                mine["rps"] / theirs["rps"]
+                for mine, theirs in zip(runs[name], runs[reference])
+            )
+    return summary
+
+
+def report(summary: dict, queries: dict) -> list[str]:
+    print(
+        "\nscenario          req/s   p50 ms   p99 ms  x bare  x drf_token  "
+        "app CPU ms/req  PG CPU ms/req  SQL/req"
+    )
+    for name, _, _ in SCENARIOS:
+        s = summary[name]
+        sql = queries.get(name, {}).get("queries", 0 if name == "bare" else "?")
+        print(
+            f"{name:<14} {s['rps']:8.1f} {s['p50_ms']:8.2f} {s['p99_ms']:8.2f} "
+            f"{s['vs_bare']:7.2f} {s['vs_drf_token']:12.2f} {s['app_cpu_ms']:15.2f} "
+            f"{s['db_cpu_ms']:14.3f} {sql:>8}"
+        )
+    print(
+        "\nSQL statements per request type (in-process; a reused connection adds one "
+        "`SELECT 1` health check per request):"
+    )
+    for name, counted in queries.items():
+        print(
+            f"  {name:<18} {counted['queries']:>3}  {counted['by_verb']}  "
+            f"(HTTP {counted['status']})"
+        )
+    missed = []
+    ours = summary["session_token"]
+    print()
+    for key, (required, goal) in TARGETS.items():
+        value = ours[key]
+        verdict = (
+            "goal met"
+            if value >= goal
+            else ("target met" if value >= required else "TARGET MISSED")
+        )
+        if value < required:
+            missed.append(key)
+        print(
+            f"session_token {key}: {value:.2f} (target >= {required}, goal >= {goal}): "
+            f"{verdict}"
+        )
+    return missed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=4, help="per scenario and round")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a required target is missed"
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _setup_django()
+        print(
+            json.dumps(
+                {"seed": child_seed, "count_queries": child_count_queries}[args.child]()
+            )
+        )
+        return
+    args.seconds = max(1, min(args.seconds, 120))  # every loop bounded in time
+    args.rounds = max(1, min(args.rounds, 10))
+    wrk = ensure_wrk()
+    admin_url = os.environ.get(
+        "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    url = with_database(admin_url, f"bench_auth_{os.getpid()}_{int(time.time())}")
+    env = bench_env(url)
+    print(
+        f"make bench: gunicorn {args.workers} sync workers, PostgreSQL "
+        f"{database_name(url)}, wrk -c{args.connections}, {args.rounds} rounds x "
+        f"{args.seconds} s per scenario",
+        flush=True,
+    )
+    database_ensure(url)
+    try:
+        manage("migrate", "--noinput", env=env, quiet=True)
+        manage("collectstatic", "--noinput", env=env, quiet=True)
+        measured = measure(args, url, env, wrk)
+    finally:
+        database_drop(url)
+    summary = summarise(measured["runs"])
+    missed = report(summary, measured["queries"])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"auth-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(
+        json.dumps(
+            {"args": vars(args), "summary": summary, "queries": measured["queries"]},
+            indent=2,
+        )
+    )
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+    if missed and args.strict:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
