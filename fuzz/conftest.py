@@ -29,6 +29,8 @@ def live_server_url():
         "DATABASE_URL": os.environ.get("FUZZ_DATABASE_URL")
         or f"sqlite:///{workdir}/fuzz.sqlite3",
         "REDIS_URL": "",
+        # runserver starts a thread per request; persistent connections would pile up.
+        "DATABASE_CONN_MAX_AGE": "0",
         "THROTTLE_LOGIN_IP": "100000/min",
         "THROTTLE_LOGIN_FAILURES_ACCOUNT_IP": "100000/min",
         "THROTTLE_LOGIN_FAILURES_ACCOUNT": "100000/min",
