@@ -29,7 +29,7 @@ urlpatterns = [
     path("docs/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
     path("", include((original_routes, "legacy"))),
-    re_path(r"^api/(?P<path>.*)$", api_not_found, name="api-not-found"),
+    re_path(r"^api/", api_not_found, name="api-not-found"),  # any rest, newlines too
 ]
 
 handler404 = "config.errors.json_not_found"

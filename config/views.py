@@ -39,7 +39,7 @@ class HealthView(APIView):
 
 
 @csrf_exempt  # it changes nothing; a CSRF page would hide the JSON 404
-def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+def api_not_found(request: HttpRequest) -> HttpResponse:
     """Answer unknown `/api/` URLs in JSON whatever DEBUG says; point at a missing slash."""
     if not request.path.endswith("/"):
         with_slash = f"{request.path}/"

@@ -48,6 +48,17 @@ def test_unknown_api_url_is_json_404_whatever_debug_says(api_client, settings, d
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
+@pytest.mark.parametrize("path", ["/api/v1/auth/users/me/sessions/a%0Ab/", "/api/%0A",
+                                  "/api/v1/x%00y/"])
+def test_unknown_api_url_with_control_characters_is_json_404(api_client, settings, path):
+    settings.DEBUG = True
+
+    response = api_client.delete(path)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_api_url_without_slash_redirects_get(api_client):
     response = api_client.get("/api/v1/health?x=1")
 
