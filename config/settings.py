@@ -216,6 +216,7 @@ for _scope, _rate in THROTTLE_RATES.items():
     except ValueError as error:
         raise ImproperlyConfigured(f"THROTTLE_{_scope.upper()}: {error}") from None
 
+SWAGGER_USE_COMPAT_RENDERERS = False  # `format` is "json", not ".json"
 SWAGGER_SETTINGS = {
     "DEFAULT_AUTO_SCHEMA_CLASS": "config.schema.ApiAutoSchema",
     "DEFAULT_INFO": "config.schema.API_INFO",

@@ -17,7 +17,7 @@ PUBLIC_OPERATIONS = {
 
 @pytest.fixture
 def spec(api_client) -> dict:
-    response = api_client.get(reverse("schema-json", kwargs={"format": ".json"}))
+    response = api_client.get(reverse("schema-json", kwargs={"format": "json"}))
     assert response.status_code == 200
     return response.json()
 
