@@ -8,12 +8,7 @@ leaves a screenshot of each of its browsers (and the server's log) in e2e/artifa
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from e2e.helpers import ROOT, LiveServer
+from serving.runner import clean_env, manage
 
 ARTIFACTS = ROOT / "e2e" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -34,83 +30,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-SERVER_START_SECONDS = 30
-# Variables of the caller's shell that would point the server elsewhere or change it.
-INHERITED_ENV_DROPPED = (
-    "DATABASE_URL", "REDIS_URL", "DJANGO_CACHE_PREFIX", "DJANGO_DEBUG",
-    "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_COOKIES", "DJANGO_NUM_PROXIES",
-    "DJANGO_ALLOWED_HOSTS", "EMAIL_HOST", "SESSION_POLICY_", "THROTTLE_",
-)
-
 PAGES = pytest.StashKey[dict[str, Page]]()
-_no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def server_env(database: Path, policy: dict[str, str]) -> dict[str, str]:
-    env = {
-        name: value for name, value in os.environ.items()
-        if not name.startswith(INHERITED_ENV_DROPPED)
-    }
-    env.update(
+    return clean_env(
         DJANGO_DEBUG="1",  # so runserver serves the Swagger UI and admin static files
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=f"sqlite:///{database}",
-        PYTHONUNBUFFERED="1",
         **policy,
     )
-    return env
-
-
-def manage(*args: str, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=180, stdin=subprocess.DEVNULL,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def log_tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def wait_until_healthy(server: LiveServer) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"the e2e server exited with {server.process.returncode}:\n"
-                f"{log_tail(server.log_path)}"
-            )
-        try:
-            with _no_proxy.open(server.url("/api/v1/health/"), timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(
-        f"the e2e server did not answer /api/v1/health/ in {SERVER_START_SECONDS} s:\n"
-        f"{log_tail(server.log_path)}"
-    )
-
-
-def stop(server: LiveServer) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=10)
 
 
 def serve(
@@ -122,31 +51,9 @@ def serve(
         source = Path(f"{template}{suffix}")
         if source.exists():
             shutil.copyfile(source, f"{database}{suffix}")
-    env = server_env(database, policy)
-    server = None
-    for attempt in range(3):  # another process may take the port between probe and bind
-        port = free_port()
-        log_path = workdir / f"server-{attempt}.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
-                 "--noreload"],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-        try:
-            wait_until_healthy(server)
-            break
-        except RuntimeError:
-            stop(server)
-            port_taken = "already in use" in log_path.read_text(errors="replace")
-            if attempt == 2 or not port_taken:
-                raise
-    try:
+    with LiveServer(env=server_env(database, policy),
+                    log_path=workdir / "server.log") as server:
         yield server
-    finally:
-        stop(server)
 
 
 @pytest.fixture(scope="session")
@@ -154,8 +61,8 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite database with the demo users; each server gets its own copy."""
     database = tmp_path_factory.mktemp("e2e-template") / "e2e.sqlite3"
     env = server_env(database, {})
-    manage("migrate", "--noinput", env=env)
-    manage("seed_demo", env=env)
+    manage("migrate", "--noinput", env=env, quiet=True)
+    manage("seed_demo", env=env, quiet=True)
     return database
 
 

@@ -1,15 +1,14 @@
 """What the end-to-end tests do: in a browser as a person would, or as a REST client."""
-import os
 import json
+import os
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from subprocess import Popen
 
 from playwright.sync_api import Page
 
 from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from serving.runner import DevServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -18,16 +17,8 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-@dataclass
-class LiveServer:
-    """A `manage.py runserver` on 127.0.0.1 that the tests started."""
-
-    base_url: str
-    process: Popen
-    log_path: Path
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
+# A `manage.py runserver` on 127.0.0.1 that the tests started.
+LiveServer = DevServer
 
 
 def http_json(

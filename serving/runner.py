@@ -121,53 +121,90 @@ def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
         connection.close()
 
 
-class Gunicorn:
-    """gunicorn with gunicorn.conf.py on 127.0.0.1:<port>, up until the context ends."""
+# Variables of the caller's shell that would point a test server elsewhere or change it.
+INHERITED_ENV_DROPPED = (
+    "DATABASE_URL", "REDIS_URL", "DJANGO_CACHE_PREFIX", "DJANGO_DEBUG",
+    "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_COOKIES", "DJANGO_NUM_PROXIES",
+    "DJANGO_ALLOWED_HOSTS", "EMAIL_HOST", "SESSION_POLICY_", "THROTTLE_",
+)
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The caller's environment without what would change a test server, plus overrides."""
+    env = {
+        name: value for name, value in os.environ.items()
+        if not name.startswith(INHERITED_ENV_DROPPED)
+    }
+    return {**env, "PYTHONUNBUFFERED": "1", **overrides}
+
+
+def log_tail(path: Path | None, lines: int = 40) -> str:
+    if path is None or not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class ServerProcess:
+    """A server on 127.0.0.1:<port>, answering /api/v1/health/ until the context ends.
+
+    A free port is picked; if another process takes it before the server binds, the
+    server starts again on another (three tries).
+    """
+
+    name = "server"
+    start_seconds = 60
+    port_taken_messages = ("already in use", "Connection in use")
 
     def __init__(
-        self,
-        *,
-        env: Mapping[str, str],
-        workers: int,
-        port: int | None = None,
-        extra_args: tuple[str, ...] = (),
+        self, *, env: Mapping[str, str], port: int | None = None,
         log_path: Path | None = None,
     ) -> None:
+        self.fixed_port = port
         self.port = port or free_port()
-        self.env = {
-            **env,
-            "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-        }
-        self.args = [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra_args]
+        self.env = dict(env)
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Gunicorn":
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> "ServerProcess":
+        for attempt in range(3):
+            self._start()
+            try:
+                self._wait_until_healthy(deadline=time.monotonic() + self.start_seconds)
+                return self
+            except BaseException:
+                self.stop()
+                taken = any(m in log_tail(self.log_path) for m in self.port_taken_messages)
+                if attempt == 2 or self.fixed_port or not taken:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self) -> None:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            self.args,
+            self.command(),
             cwd=ROOT,
             env=self.env,
+            stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C in the terminal reaches us, not it
         )
         if self.log_path:
             log.close()
-        try:
-            self._wait_until_healthy(deadline=time.monotonic() + 60)
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _wait_until_healthy(self, *, deadline: float) -> None:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
-                    f"gunicorn exited with {self.process.returncode}"
-                    + (f"; see {self.log_path}" if self.log_path else "")
+                    f"{self.name} exited with {self.process.returncode}:\n"
+                    f"{log_tail(self.log_path)}"
                 )
             try:
                 status, _ = http_get(self.port, "/api/v1/health/", timeout=2)
@@ -176,12 +213,10 @@ class Gunicorn:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /api/v1/health/ within 60 s")
-
-    def worker_pids(self) -> set[int]:
-        """Return the pids of the master's worker processes."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return {int(pid) for pid in children.read_text().split()}
+        raise RuntimeError(
+            f"{self.name} did not answer /api/v1/health/ within {self.start_seconds} s:\n"
+            f"{log_tail(self.log_path)}"
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -197,3 +232,41 @@ class Gunicorn:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class Gunicorn(ServerProcess):
+    """gunicorn with gunicorn.conf.py and `workers` workers."""
+
+    name = "gunicorn"
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        workers: int,
+        port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+        log_path: Path | None = None,
+    ) -> None:
+        super().__init__(env={**env, "WEB_CONCURRENCY": str(workers)}, port=port,
+                         log_path=log_path)
+        self.extra_args = extra_args
+
+    def command(self) -> list[str]:
+        self.env["GUNICORN_BIND"] = f"127.0.0.1:{self.port}"
+        return [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", *self.extra_args]
+
+    def worker_pids(self) -> set[int]:
+        """Return the pids of the master's worker processes."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return {int(pid) for pid in children.read_text().split()}
+
+
+class DevServer(ServerProcess):
+    """`manage.py runserver` (no reloader), for the browser and fuzz tests."""
+
+    name = "runserver"
+    start_seconds = 30
+
+    def command(self) -> list[str]:
+        return [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"]
