@@ -8,7 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import user_exists_with_mobile, user_exists_with_username
+from accounts.selectors import (
+    user_exists_with_mobile,
+    user_exists_with_username,
+    user_get_by_username,
+)
 from accounts.signals import password_changed
 
 PROFILE_FIELDS = ("real_name", "tz", "email")
@@ -79,7 +83,7 @@ def user_ensure(
     is_staff: bool = False,
 ) -> User:
     """Create the user or reset its password and role, so demo logins always work."""
-    user = User.objects.filter(username__iexact=username).first()
+    user = user_get_by_username(username)
     if user is None:
         user = user_signup(
             username=username, mobile=mobile, password=password, real_name=real_name, tz=tz

@@ -4,8 +4,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.http import HttpRequest
+from rest_framework.throttling import BaseThrottle
 from user_agents import parse as parse_user_agent
 
 USER_AGENT_MAX_LENGTH = 512
@@ -20,15 +20,11 @@ class Device:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """Return the client IP: REMOTE_ADDR, or the address `NUM_PROXIES` proxies saw."""
-    remote = request.META.get("REMOTE_ADDR")
-    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if num_proxies > 0 and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            remote = hops[-min(num_proxies, len(hops))]
-    return _valid_ip(remote)
+    """Return the client IP: REMOTE_ADDR, or the address `NUM_PROXIES` proxies saw.
+
+    The same rule as the throttles' (DRF's `get_ident`), so both name one client.
+    """
+    return _valid_ip(BaseThrottle().get_ident(request))
 
 
 def _valid_ip(value: str | None) -> str | None:

@@ -109,6 +109,14 @@ def on_session_ended(sender, session: UserSession, reason: str, at: datetime,
     )
 
 
+def _origin(request: HttpRequest | None) -> dict:
+    """The client IP and user agent of a request, for an event (none without one)."""
+    if request is None:
+        return {"ip_address": None, "user_agent": ""}
+    return {"ip_address": client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")}
+
+
 def on_user_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
     """Record a failed login: on the account if it exists; never the password."""
     if credentials.get("mobile"):
@@ -116,18 +124,12 @@ def on_user_login_failed(sender, credentials: dict, request=None, **kwargs) -> N
     else:
         user, by = user_get_by_username(credentials.get("username") or ""), "username"
     services.security_event_record(
-        kind=EventKind.LOGIN_FAILED, user=user,
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=request.META.get("HTTP_USER_AGENT", "") if request is not None else "",
-        detail={"by": by},
+        kind=EventKind.LOGIN_FAILED, user=user, detail={"by": by}, **_origin(request)
     )
 
 
 def on_request_throttled(sender, scope: str, ident: str, request=None, **kwargs) -> None:
     """Record that a rate limit tripped (the client IP, never the account name)."""
     services.security_event_record(
-        kind=EventKind.THROTTLED,
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=request.META.get("HTTP_USER_AGENT", "") if request is not None else "",
-        detail={"scope": scope},
+        kind=EventKind.THROTTLED, detail={"scope": scope}, **_origin(request)
     )
