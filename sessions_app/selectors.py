@@ -1,17 +1,12 @@
 """Reads of sessions."""
-import hashlib
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
 from config.app_settings import policy
+from sessions_app.crypto import digest
 from sessions_app.models import SecurityEvent, UserSession
 from sessions_app.token_lookup import session_by_token_digest
-
-
-def digest(secret: str) -> str:
-    """Return the SHA-256 hex digest we store instead of a token or cookie key."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def session_list_live(*, user_id, transport: str | None = None) -> QuerySet[UserSession]:

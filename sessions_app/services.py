@@ -3,7 +3,6 @@
 Only this module opens or ends a `UserSession`; it announces `session_started` and
 `session_ended` inside the same transaction, so listeners stay consistent with it.
 """
-import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
@@ -16,6 +15,7 @@ from django.utils.crypto import constant_time_compare
 from accounts.services import user_signup
 from config.app_settings import policy
 from sessions_app import selectors
+from sessions_app.crypto import digest, token_new
 from sessions_app.devices import USER_AGENT_MAX_LENGTH, describe_device, locate
 from sessions_app.exceptions import SessionLimitReached
 from sessions_app.models import (
@@ -79,13 +79,13 @@ def session_start(
     for other in ended:
         session_end(session=other, reason=EndReason.SUPERSEDED, at=now)
 
-    token = secrets.token_urlsafe(32) if transport == Transport.TOKEN else None
+    token = token_new() if transport == Transport.TOKEN else None
     device = describe_device(user_agent or "")
     session = UserSession.objects.create(
         user=user,
         transport=transport,
-        token_digest=selectors.digest(token) if token else None,
-        session_key_digest=selectors.digest(session_key) if session_key else None,
+        token_digest=digest(token) if token else None,
+        session_key_digest=digest(session_key) if session_key else None,
         auth_hash=user.get_session_auth_hash(),
         ip_address=ip_address,
         user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
@@ -197,9 +197,9 @@ def session_renew_auth_hash(*, session_id, user) -> None:
 def session_rekey(*, session: UserSession, session_key: str) -> None:
     """Record the new cookie key of a session whose key was rotated."""
     UserSession.objects.filter(pk=session.pk).update(
-        session_key_digest=selectors.digest(session_key)
+        session_key_digest=digest(session_key)
     )
-    session.session_key_digest = selectors.digest(session_key)
+    session.session_key_digest = digest(session_key)
 
 
 # end reason -> the kind of security event it is recorded as

@@ -13,7 +13,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
 from sessions_app.models import BrowserSession, UserSession
-from sessions_app.selectors import digest
+from sessions_app.crypto import digest
 
 # The session-data key that ties a cookie session to its UserSession.
 USER_SESSION_KEY = "_user_session_id"

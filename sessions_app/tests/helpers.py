@@ -1,5 +1,4 @@
 """Small helpers shared by the session lifecycle tests (not fixtures, not factories)."""
-import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +20,6 @@ SAFARI_ON_IPHONE = (
     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 )
 STRONG_PASSWORD = "a-much-better-passphrase-77"
-
-
-def sha256(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def set_policy(settings_fixture: Any, **changes: Any) -> None:

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from sessions_app import services
+from sessions_app.crypto import digest
 from sessions_app.exceptions import (
     ACCOUNT_DISABLED_DETAIL,
     EXPIRED_DETAIL,
@@ -25,7 +26,6 @@ from sessions_app.tests.helpers import (
     cookie_key,
     move_back,
     resend_cookie,
-    sha256,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("sessions_app.tests.urls")]
@@ -322,7 +322,7 @@ def test_admin_session_pages_show_no_token_or_cookie_key(make_user, token_client
     browser_login(admin, superuser, "admin:login")
     admin_key = cookie_key(admin)
     member = token_client(make_user())
-    secrets = [admin_key, sha256(admin_key), member.token, sha256(member.token)]
+    secrets = [admin_key, digest(admin_key), member.token, digest(member.token)]
     pages = [reverse("admin:sessions_app_usersession_changelist")]
     pages += [
         reverse("admin:sessions_app_usersession_change", args=[session.pk])

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from config.app_settings import DEFAULTS
 from sessions_app import services
+from sessions_app.crypto import digest
 from sessions_app.models import BrowserSession, EndReason, UserSession
 from sessions_app.session_store import SessionStore
 from sessions_app.tests.helpers import (
@@ -17,7 +18,6 @@ from sessions_app.tests.helpers import (
     cookie_key,
     live_sessions,
     resend_cookie,
-    sha256,
 )
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,7 @@ def test_only_the_sha256_of_the_token_is_stored(make_user, api_client):
     ).json()["token"]
 
     row = UserSession.objects.values().get(user=user)
-    assert row["token_digest"] == sha256(token)
+    assert row["token_digest"] == digest(token)
     assert row["session_key_digest"] is None
     assert [column for column, value in row.items() if token in str(value)] == []
 
@@ -357,7 +357,7 @@ def test_register_creates_user_and_first_token_session(api_client):
     assert body["session"]["id"] == str(session.pk)
     assert (session.transport, session.login_method) == ("token", "register")
     assert session.device_name == "Chrome on Windows"
-    assert session.token_digest == sha256(body["token"])
+    assert session.token_digest == digest(body["token"])
     token_client = APIClient(headers={"Authorization": f"Token {body['token']}"})
     assert token_client.get(reverse("accounts:user-list")).status_code == 200
 
@@ -399,11 +399,11 @@ def test_browsable_api_login_starts_a_cookie_session_linked_to_its_store_row(mak
     key = cookie_key(client)
     session = UserSession.objects.get(user=user)
     assert (session.transport, session.login_method) == ("cookie", "password_browser")
-    assert session.session_key_digest == sha256(key)
+    assert session.session_key_digest == digest(key)
     assert session.token_digest is None
     assert session.device_name == "Chrome on Windows"
     assert session.expires_at == session.created_at + DEFAULTS["COOKIE_TTL"]
-    assert BrowserSession.objects.get(session_key=sha256(key)).user_session_id == session.pk
+    assert BrowserSession.objects.get(session_key=digest(key)).user_session_id == session.pk
     user.refresh_from_db()
     assert user.last_login is not None
     assert client.get(reverse("accounts:user-list")).status_code == 200
@@ -420,8 +420,8 @@ def test_admin_login_of_staff_starts_an_admin_cookie_session(make_user):
     key = cookie_key(client)
     session = UserSession.objects.get(user=staff)
     assert (session.transport, session.login_method) == ("cookie", "admin")
-    assert session.session_key_digest == sha256(key)
-    assert BrowserSession.objects.get(session_key=sha256(key)).user_session_id == session.pk
+    assert session.session_key_digest == digest(key)
+    assert BrowserSession.objects.get(session_key=digest(key)).user_session_id == session.pk
     assert client.get(reverse("admin:index")).status_code == 200
 
 
@@ -451,9 +451,9 @@ def test_second_login_in_the_same_browser_rotates_the_cookie_key(make_user, url_
     first.refresh_from_db()
     assert (first.is_active, first.end_reason) == (False, EndReason.SUPERSEDED)
     [second] = live_sessions(user)
-    assert second.session_key_digest == sha256(second_key)
+    assert second.session_key_digest == digest(second_key)
     assert list(BrowserSession.objects.values_list("session_key", flat=True)) == [
-        sha256(second_key)  # the store keeps only digests of cookie keys
+        digest(second_key)  # the store keeps only digests of cookie keys
     ]
     assert client.get(reverse("accounts:user-list")).status_code == 200
 
@@ -469,7 +469,7 @@ def test_login_replaces_the_cookie_key_the_browser_held_before(make_user):
     browser_login(client, user)
 
     assert cookie_key(client) not in {"", anonymous.session_key}
-    assert not BrowserSession.objects.filter(session_key=sha256(anonymous.session_key)).exists()
+    assert not BrowserSession.objects.filter(session_key=digest(anonymous.session_key)).exists()
 
 
 def test_another_user_signing_in_in_the_same_browser_ends_the_first_session(make_user):
@@ -496,4 +496,4 @@ def test_session_start_service_returns_token_only_for_token_sessions(make_user):
     )
 
     assert started.token is None
-    assert started.session.session_key_digest == sha256("k" * 32)
+    assert started.session.session_key_digest == digest("k" * 32)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from sessions_app.crypto import digest
 from sessions_app.exceptions import LOGGED_OUT_DETAIL
 from sessions_app.models import BrowserSession, EndReason, UserSession
 from sessions_app.tests.helpers import (
@@ -11,7 +12,6 @@ from sessions_app.tests.helpers import (
     cookie_key,
     resend_cookie,
     set_policy,
-    sha256,
 )
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_cookie_logout_ends_the_session_and_deletes_its_store_row(
     assert response.status_code == status
     session.refresh_from_db()
     assert (session.is_active, session.end_reason) == (False, EndReason.LOGOUT)
-    assert not BrowserSession.objects.filter(session_key=sha256(key)).exists()
+    assert not BrowserSession.objects.filter(session_key=digest(key)).exists()
     assert BrowserSession.objects.count() == 0
     assert cookie_key(client) == ""  # the server cleared the cookie
 

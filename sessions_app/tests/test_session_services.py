@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from sessions_app import services
+from sessions_app.crypto import digest
 from sessions_app.exceptions import (
     SESSION_LIMIT_DETAIL,
     SUPERSEDED_DETAIL,
@@ -27,7 +28,6 @@ from sessions_app.tests.helpers import (
     move_back,
     resend_cookie,
     set_policy,
-    sha256,
 )
 
 pytestmark = pytest.mark.django_db
@@ -327,7 +327,7 @@ def test_cookie_ttl_sets_the_expiry_of_the_session_and_its_store_row(
 
     session = UserSession.objects.get(pk=client.session_id)
     assert session.expires_at == session.created_at + timedelta(minutes=5)
-    assert BrowserSession.objects.get(session_key=sha256(cookie_key(client))).expire_date == (
+    assert BrowserSession.objects.get(session_key=digest(cookie_key(client))).expire_date == (
         session.expires_at
     )
 
@@ -581,8 +581,8 @@ def test_session_end_of_a_cookie_session_deletes_its_store_row(
 
     services.session_end(session=session, reason=EndReason.TERMINATED)
 
-    assert not BrowserSession.objects.filter(session_key=sha256(cookie_key(client))).exists()
-    assert UserSession.objects.get(pk=session.pk).session_key_digest == sha256(
+    assert not BrowserSession.objects.filter(session_key=digest(cookie_key(client))).exists()
+    assert UserSession.objects.get(pk=session.pk).session_key_digest == digest(
         cookie_key(client)
     )
 
@@ -642,7 +642,7 @@ def test_password_change_by_cookie_keeps_it_working_under_a_new_key(
     assert browser.get(reverse("accounts:user-list")).status_code == 200
     session = UserSession.objects.get(pk=browser.session_id)
     assert session.is_active
-    assert session.session_key_digest == sha256(new_key)
+    assert session.session_key_digest == digest(new_key)
     assert postman.get(reverse("accounts:user-list")).json()["code"] == (
         "session_password_changed"
     )

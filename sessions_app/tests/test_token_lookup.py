@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sessions_app import selectors, services
+from sessions_app.crypto import digest
 from sessions_app.models import Transport, UserSession
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_token_lookup_only_finds_token_sessions(make_user):
         session_key="key",
     )
     UserSession.objects.filter(pk=started.session.pk).update(
-        token_digest=selectors.digest("same-secret")
+        token_digest=digest("same-secret")
     )
 
     assert selectors.session_get_by_token("same-secret") is None
