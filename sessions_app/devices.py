@@ -34,6 +34,22 @@ def _valid_ip(value: str | None) -> str | None:
         return None
 
 
+# Command-line tools and HTTP libraries, by their product token (lower case), with the
+# name a person recognises in a device list. ua-parser calls some of them a phone
+# (HTTPie) or a spider (Python-urllib); they are people's own clients, so `other`.
+HTTP_CLIENTS = {
+    "curl": "curl",
+    "wget": "Wget",
+    "httpie": "HTTPie",
+    "python-requests": "Python Requests",
+    "python-urllib": "Python urllib",
+    "postmanruntime": "Postman",
+    "insomnia": "Insomnia",
+    "go-http-client": "Go HTTP client",
+    "okhttp": "OkHttp",
+}
+
+
 def _product_token(user_agent: str) -> str:
     match = re.match(r"\s*([A-Za-z][\w.\-]{0,40})/", user_agent)
     return match.group(1) if match else ""
@@ -43,6 +59,9 @@ def _product_token(user_agent: str) -> str:
 def describe_device(user_agent: str) -> Device:
     """Parse a user agent into browser, OS, device type and "Chrome on Windows"."""
     user_agent = user_agent[:USER_AGENT_MAX_LENGTH]
+    client = HTTP_CLIENTS.get(_product_token(user_agent).lower())
+    if client is not None:
+        return Device(browser=client, os="", device_type="other", device_name=client)
     parsed = parse_user_agent(user_agent)
     browser = parsed.browser.family if parsed.browser.family != "Other" else ""
     browser = browser or _product_token(user_agent) or "Unknown client"
