@@ -24,7 +24,13 @@ class LoginSerializer(serializers.Serializer):
         help_text="With ON_LIMIT=refuse_new: end the other sessions instead of refusing.",
     )
 
+    default_error_messages = {
+        "username_and_mobile": _("Send a username or a mobile number, not both."),
+    }
+
     def validate(self, attrs: dict) -> dict:
+        if attrs.get("username") and attrs.get("mobile"):
+            self.fail("username_and_mobile")  # which account was meant is ambiguous
         if not attrs.get("username") and not attrs.get("mobile"):
             raise serializers.ValidationError(
                 {"username": [_("Give a username or a mobile number.")]}
