@@ -2,15 +2,17 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 logger = logging.getLogger("config.errors")
 
 SERVER_ERROR_DETAIL = _("Something went wrong")
+NOT_FOUND_DETAIL = _("Not found.")
 
 
 class ApiError(exceptions.APIException):
@@ -45,6 +47,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        # get_object_or_404's sentence names the model ("No UserSession matches the
+        # given query."); views that mean a sentence raise NotFound with it.
+        exc = exceptions.NotFound(NOT_FOUND_DETAIL)
     response = exception_handler(exc, context)  # DRF's default handler
     if response is None:
         return None  # not an API error: logged and answered by ApiMiddleware
@@ -65,17 +71,27 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def error_response(status_code: int, detail: str, code: str, **extra: object) -> JsonResponse:
-    """Build the error body outside DRF (middleware, Django's handlers, catch-alls)."""
-    return JsonResponse({"detail": str(detail), "code": code, **extra}, status=status_code)
+def error_response(
+    status_code: int, detail: str, code: str, **extra: object
+) -> HttpResponse:
+    """Build the error body outside DRF (middleware, Django's handlers, catch-alls).
+
+    DRF's JSON renderer writes it, so these bodies are byte for byte formatted like
+    the ones DRF's views answer.
+    """
+    renderer = JSONRenderer()
+    body = renderer.render({"detail": str(detail), "code": code, **extra})
+    return HttpResponse(body, status=status_code, content_type=renderer.media_type)
 
 
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def json_not_found(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
     """Django's handler404: JSON, like every other error."""
-    return error_response(404, _("Not found."), "not_found")
+    return error_response(404, NOT_FOUND_DETAIL, "not_found")
 
 
-def json_server_error(request: HttpRequest) -> JsonResponse:
+def json_server_error(request: HttpRequest) -> HttpResponse:
     """Django's handler500: JSON with the request id the log line carries."""
     request_id = getattr(request, "request_id", None)
     return error_response(500, SERVER_ERROR_DETAIL, "server_error", request_id=request_id)

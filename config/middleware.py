@@ -10,7 +10,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 
-from config.errors import error_response, json_server_error
+from config.errors import NOT_FOUND_DETAIL, error_response, json_server_error
 
 logger = logging.getLogger("config.errors")
 
@@ -46,6 +46,9 @@ class ApiMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404) and request.path.startswith("/api/"):
+            # Django's DEBUG page would answer HTML here; the API's 404 is one sentence.
+            return error_response(404, NOT_FOUND_DETAIL, "not_found")
         if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation)):
             return None  # Django answers these itself
         if isinstance(exception, APIException):  # raised outside DRF, e.g. by a receiver

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import DatabaseUnavailable, error_response
+from config.errors import NOT_FOUND_DETAIL, DatabaseUnavailable, error_response
 from config.schema import error_responses
 
 
@@ -55,4 +55,4 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
             return error_response(
                 404, _("Not found. Did you mean %(path)s?") % {"path": with_slash}, "not_found"
             )
-    return error_response(404, _("Not found."), "not_found")
+    return error_response(404, NOT_FOUND_DETAIL, "not_found")
