@@ -1,10 +1,12 @@
 """The token lookup on every API request: one query, the same objects as the ORM's."""
 
+import threading
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from sessions_app import selectors, services
+from sessions_app import selectors, services, token_lookup
 from sessions_app.crypto import digest
 from sessions_app.models import Transport, UserSession
 
@@ -72,6 +74,73 @@ def test_token_lookup_only_finds_token_sessions(make_user):
     )
 
     assert selectors.session_get_by_token("same-secret") is None
+
+
+# ---- the compiled query is per alias; the lookup reads from the primary -------------
+
+
+def test_token_lookup_compiles_its_query_once_per_alias_across_threads(
+    make_user, monkeypatch
+):
+    session, token = start_token_session(make_user())
+    token_lookup._token_query.cache_clear()
+    own_connection = connections["default"]  # this thread's, in the test's transaction
+    run_query = token_lookup._token_row
+    seen = []  # the connection object each lookup ran on
+    found_in_threads = []
+
+    def recording_run(connection, query, params):
+        seen.append(connection)
+        if connection is own_connection:
+            return run_query(connection, query, params)
+        return None  # other threads' connections do not see the test's transaction
+
+    def lookup_in_a_thread() -> None:
+        found_in_threads.append(selectors.session_get_by_token(token))
+
+    monkeypatch.setattr(token_lookup, "_token_row", recording_run)
+
+    first = selectors.session_get_by_token(token)
+    threads = [threading.Thread(target=lookup_in_a_thread) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    second = selectors.session_get_by_token(token)
+
+    assert first.pk == second.pk == session.pk and found_in_threads == [None] * 3
+    assert len(seen) == 5 and len({id(connection) for connection in seen}) == 4
+    info = token_lookup._token_query.cache_info()
+    assert (info.misses, info.hits, info.currsize) == (1, 4, 1)
+
+
+class ReplicaRouter:
+    """Reads go to a replica (not configured here), writes to the primary."""
+
+    calls: list[str] = []
+
+    def db_for_read(self, model, **hints) -> str:
+        self.calls.append("read")
+        return "replica"
+
+    def db_for_write(self, model, **hints) -> str:
+        self.calls.append("write")
+        return "default"
+
+
+def test_token_lookup_reads_from_the_primary_not_a_replica(
+    make_user, settings, monkeypatch
+):
+    session, token = start_token_session(make_user())
+    services.session_end(session=session, reason="logout")
+    monkeypatch.setattr(ReplicaRouter, "calls", [])
+    settings.DATABASE_ROUTERS = [f"{__name__}.ReplicaRouter"]
+
+    found = selectors.session_get_by_token(token)  # "replica" would raise: no such db
+
+    assert ReplicaRouter.calls == ["write"]
+    assert found.pk == session.pk and found.is_active is False
+    assert found._state.db == found.user._state.db == "default"
 
 
 # ---- PostgreSQL: the statement is prepared once per connection, outside transactions --
