@@ -40,14 +40,19 @@ def env_int(name: str, default: int) -> int:
 DEBUG = env_flag("DJANGO_DEBUG", True)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-this-key-in-production"
+# Internal: set once the warning below is shown, so a second import of these settings,
+# runserver's autoreload child and the commands `make run` chains stay quiet.
+SECRET_KEY_WARNED = "DJANGO_DEVELOPMENT_KEY_WARNED"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG=0.")
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
-    warnings.warn(
-        "DJANGO_SECRET_KEY is not set: using the fixed development key.", stacklevel=1
-    )
+    if not os.environ.get(SECRET_KEY_WARNED):
+        os.environ[SECRET_KEY_WARNED] = "1"
+        warnings.warn(
+            "DJANGO_SECRET_KEY is not set: using the fixed development key.", stacklevel=1
+        )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -70,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "sessions_app.middleware.LiveSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -268,6 +274,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# One handler, on the root logger. Naming "django" here drops the console handler
+# Django's default config gives it, which with DEBUG on printed every django.request
+# line ("Not Found: ...") a second time on its way up to the root.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -275,5 +284,6 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -1,7 +1,6 @@
 """Token and cookie authentication. Both fail closed: an ended session's credential
 authenticates nobody, and is remembered on the request so `HasLiveSession` can say why.
 """
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import (
@@ -11,30 +10,27 @@ from rest_framework.authentication import (
 )
 from rest_framework.request import Request
 
+from accounts.models import User
 from sessions_app import selectors, services
 from sessions_app.models import UserSession
-from sessions_app.session_store import USER_SESSION_KEY
+from sessions_app.middleware import remember_ended_session
 
 TOKEN_KEYWORDS = (b"token", b"bearer")
 TOKEN_MAX_LENGTH = 128
-
-
-def remember_ended_session(request: Request, session: UserSession) -> None:
-    """Note on the request that it carried an ended session's credential."""
-    request._request.ended_user_session = session
+INVALID_HEADER = _("Invalid Authorization header. Use: Authorization: Token <token>.")
 
 
 class TokenAuthentication(BaseAuthentication):
     """`Authorization: Token <token>` (or `Bearer <token>`): one indexed query."""
 
-    def authenticate(self, request: Request) -> tuple | None:
+    def authenticate(self, request: Request) -> tuple[User, UserSession] | None:
         parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() not in TOKEN_KEYWORDS:
-            return None
-        if len(parts) != 2 or len(parts[1]) > TOKEN_MAX_LENGTH:
-            raise exceptions.AuthenticationFailed(
-                _("Invalid token header. Use: Authorization: Token <token>.")
-            )
+        if not parts:
+            return None  # no header: maybe a cookie session
+        if parts[0].lower() not in TOKEN_KEYWORDS or len(parts) != 2:
+            raise exceptions.AuthenticationFailed(INVALID_HEADER)
+        if len(parts[1]) > TOKEN_MAX_LENGTH:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         try:
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
@@ -43,7 +39,7 @@ class TokenAuthentication(BaseAuthentication):
         if session is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not services.session_check_live(session=session):
-            remember_ended_session(request, session)
+            remember_ended_session(request._request, session)
             return None
         return session.user, session
 
@@ -52,24 +48,12 @@ class TokenAuthentication(BaseAuthentication):
 
 
 class CookieSessionAuthentication(SessionAuthentication):
-    """Django's cookie session through our store, with CSRF on unsafe methods."""
+    """Django's cookie session, as `LiveSessionMiddleware` judged it, with CSRF."""
 
-    def authenticate(self, request: Request) -> tuple | None:
-        django_request = request._request
-        store = django_request.session
-        # Reading the data loads the row, its UserSession and its user in one query.
-        session = store.user_session if USER_SESSION_KEY in store else None
+    def authenticate(self, request: Request) -> tuple[User, UserSession] | None:
+        session = getattr(request._request, "user_session", None)
         if session is None:
-            ended = getattr(store, "ended_user_session", None)
-            cookie = django_request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-            if ended is None and cookie:
-                ended = selectors.session_get_by_key(cookie)
-                if ended is not None and ended.is_active:
-                    # Its store row expired with it (COOKIE_TTL): end it as expired now.
-                    services.session_check_live(session=ended)
-            if ended is not None and not ended.is_active:
-                remember_ended_session(request, ended)
-            return None
+            return None  # no cookie, or an ended session the middleware remembered
         self.enforce_csrf(request)
         return session.user, session
 

@@ -3,6 +3,7 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
@@ -25,6 +26,20 @@ def client_ip(request: HttpRequest) -> str | None:
     The same rule as the throttles' (DRF's `get_ident`), so both name one client.
     """
     return _valid_ip(BaseThrottle().get_ident(request))
+
+
+class RequestOrigin(NamedTuple):
+    ip_address: str | None
+    user_agent: str
+
+
+def request_origin(request: HttpRequest | None) -> RequestOrigin:
+    """Return where a request came from: client IP and user agent (none without one)."""
+    if request is None:
+        return RequestOrigin(ip_address=None, user_agent="")
+    return RequestOrigin(
+        ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
+    )
 
 
 def _valid_ip(value: str | None) -> str | None:

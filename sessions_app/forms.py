@@ -10,7 +10,6 @@ from sessions_app import selectors
 from sessions_app.devices import client_ip
 from sessions_app.exceptions import SESSION_LIMIT_DETAIL
 from sessions_app.models import Transport
-from sessions_app.session_store import USER_SESSION_KEY
 from sessions_app.throttling import (
     account_key,
     login_failure_record,
@@ -38,10 +37,10 @@ class LoginPolicyMixin:
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
-        own = self.request.session.get(USER_SESSION_KEY) if self.request else None
+        own = getattr(self.request, "user_session", None)  # this browser's, replaced
         if selectors.session_would_be_refused(
             user_id=user.pk, transport=Transport.COOKIE, now=timezone.now(),
-            replacing_session_id=own,
+            replacing_session_id=own.pk if own else None,
         ):
             raise ValidationError(SESSION_LIMIT_DETAIL, code="session_limit_reached")
 

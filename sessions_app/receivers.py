@@ -9,7 +9,8 @@ from django.urls import reverse
 from accounts.selectors import user_get_by_mobile, user_get_by_username
 from config.app_settings import policy
 from sessions_app import notifications, selectors, services
-from sessions_app.devices import client_ip
+from accounts.models import User
+from sessions_app.devices import request_origin
 from sessions_app.exceptions import SessionLimitReached
 from sessions_app.models import EndReason, EventKind, LoginMethod, Transport, UserSession
 from sessions_app.session_store import USER_SESSION_KEY
@@ -22,37 +23,41 @@ def login_method_of(request: HttpRequest) -> str:
     return LoginMethod.PASSWORD_BROWSER
 
 
-def on_user_logged_in(sender, request: HttpRequest, user, **kwargs) -> None:
+def on_user_logged_in(sender, request: HttpRequest, user: User, **kwargs) -> None:
     """Record the cookie session Django has just attached to this login."""
     if kwargs.get("user_session") is not None:  # a token login already started it
         return
     store = request.session
-    previous_id = store.pop(USER_SESSION_KEY, None)  # a re-login in the same browser
+    previous: UserSession | None = getattr(request, "user_session", None)
+    replaces_session_id = None
+    if previous is not None and previous.user_id == user.pk:
+        replaces_session_id = previous.pk  # a re-login in the same browser
+    elif previous is not None:  # login() flushed another user's session
+        services.session_end(session=previous, reason=EndReason.LOGOUT)
+    store.pop(USER_SESSION_KEY, None)  # the new key's row must not link the old session
     store.cycle_key()  # login() keeps the key on a same-user re-login: rotate it
     try:
         started = services.session_start(
             user=user,
             transport=Transport.COOKIE,
             session_key=store.session_key,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            ip_address=client_ip(request),
             login_method=login_method_of(request),
-            replaces_session_id=previous_id,
+            replaces_session_id=replaces_session_id,
+            **request_origin(request)._asdict(),
         )
     except SessionLimitReached:
         store.flush()  # never leave a Django login behind without its UserSession
         raise
     store[USER_SESSION_KEY] = str(started.session.id)  # the store links its row on save
     store.set_expiry(started.session.expires_at)
+    request.user_session = started.session
 
 
-def on_user_logged_out(sender, request: HttpRequest, user, **kwargs) -> None:
+def on_user_logged_out(sender, request: HttpRequest, user: User | None, **kwargs) -> None:
     """End the session that is logging out, whichever transport it used."""
-    session: UserSession | None = kwargs.get("user_session")
-    if session is None:
-        store = getattr(request, "session", None)
-        session_id = store.get(USER_SESSION_KEY) if store is not None else None
-        session = selectors.session_get(session_id) if session_id else None
+    session: UserSession | None = kwargs.get("user_session") or getattr(
+        request, "user_session", None
+    )
     if session is not None:
         services.session_end(session=session, reason=EndReason.LOGOUT)
 
@@ -109,14 +114,6 @@ def on_session_ended(sender, session: UserSession, reason: str, at: datetime,
     )
 
 
-def _origin(request: HttpRequest | None) -> dict:
-    """The client IP and user agent of a request, for an event (none without one)."""
-    if request is None:
-        return {"ip_address": None, "user_agent": ""}
-    return {"ip_address": client_ip(request),
-            "user_agent": request.META.get("HTTP_USER_AGENT", "")}
-
-
 def on_user_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
     """Record a failed login: on the account if it exists; never the password."""
     if credentials.get("mobile"):
@@ -124,12 +121,12 @@ def on_user_login_failed(sender, credentials: dict, request=None, **kwargs) -> N
     else:
         user, by = user_get_by_username(credentials.get("username") or ""), "username"
     services.security_event_record(
-        kind=EventKind.LOGIN_FAILED, user=user, detail={"by": by}, **_origin(request)
+        kind=EventKind.LOGIN_FAILED, user=user, detail={"by": by}, **request_origin(request)._asdict()
     )
 
 
 def on_request_throttled(sender, scope: str, ident: str, request=None, **kwargs) -> None:
     """Record that a rate limit tripped (the client IP, never the account name)."""
     services.security_event_record(
-        kind=EventKind.THROTTLED, detail={"scope": scope}, **_origin(request)
+        kind=EventKind.THROTTLED, detail={"scope": scope}, **request_origin(request)._asdict()
     )

@@ -1,10 +1,11 @@
 """Our database session engine (Django's "extending database-backed session engines").
 
-Each row points at its `UserSession`; loading a cookie session joins that row and its
-user in the same query, so a cookie request learns whether its session is live for free.
-Rows are keyed by the SHA-256 of the cookie key: the table, a dump of it or a SQL log
-holds no key a browser could replay.
+It only persists. Each row points at its `UserSession`; loading a cookie session joins
+that row and its user in the same query, so `LiveSessionMiddleware` can decide whether
+the session may act without another read. Rows are keyed by the SHA-256 of the cookie
+key: the table, a dump of it or a SQL log holds no key a browser could replay.
 """
+
 import logging
 
 from asgiref.sync import sync_to_async
@@ -12,8 +13,8 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
-from sessions_app.models import BrowserSession, UserSession
 from sessions_app.crypto import digest
+from sessions_app.models import BrowserSession, UserSession
 
 # The session-data key that ties a cookie session to its UserSession.
 USER_SESSION_KEY = "_user_session_id"
@@ -22,8 +23,7 @@ USER_SESSION_KEY = "_user_session_id"
 class SessionStore(DBStore):
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
-        self.user_session: UserSession | None = None  # live, once loaded
-        self.ended_user_session: UserSession | None = None  # ended while loading
+        self.user_session: UserSession | None = None  # the row's, once loaded
 
     @classmethod
     def get_model_class(cls) -> type[BrowserSession]:
@@ -36,21 +36,21 @@ class SessionStore(DBStore):
             )
         except (self.model.DoesNotExist, SuspiciousOperation) as error:
             if isinstance(error, SuspiciousOperation):
-                logging.getLogger(f"django.security.{type(error).__name__}").warning(
-                    str(error)
-                )
+                logger = logging.getLogger(f"django.security.{type(error).__name__}")
+                logger.warning(str(error))
             self._session_key = None
             return None
-        if row.user_session is None:
-            return row
-        from sessions_app.services import session_check_live
+        self.user_session = row.user_session
+        return row
 
-        if session_check_live(session=row.user_session):
-            self.user_session = row.user_session
-            return row
-        self.ended_user_session = row.user_session  # it just ended: its row is gone
+    def forget(self) -> None:
+        """Drop the loaded data without writing: the browser is anonymous from now on.
+
+        Its row is already gone; SessionMiddleware then deletes the cookie.
+        """
+        self._session_cache = {}
         self._session_key = None
-        return None
+        self.user_session = None
 
     def exists(self, session_key: str) -> bool:
         return self.model.objects.filter(session_key=digest(session_key)).exists()
@@ -66,22 +66,6 @@ class SessionStore(DBStore):
         if session_key is not None:
             self.model.objects.filter(session_key=digest(session_key)).delete()
 
-    def flush(self) -> None:
-        """Drop this browser's session, ending its UserSession too.
-
-        Django's login() flushes without a logout signal when another user signs in
-        in the same browser; the first user's session must not stay live.
-        """
-        session_id = self.get(USER_SESSION_KEY)
-        super().flush()
-        if session_id:
-            from sessions_app.models import EndReason
-            from sessions_app.services import session_end
-
-            ended = UserSession.objects.filter(pk=session_id, is_active=True).first()
-            if ended is not None:
-                session_end(session=ended, reason=EndReason.LOGOUT)
-
     # The async API (alogin, async views) goes through the same digested paths.
     async def aload(self) -> dict:
         return await sync_to_async(self.load)()
@@ -94,6 +78,3 @@ class SessionStore(DBStore):
 
     async def adelete(self, session_key: str | None = None) -> None:
         await sync_to_async(self.delete)(session_key)
-
-    async def aflush(self) -> None:
-        await sync_to_async(self.flush)()

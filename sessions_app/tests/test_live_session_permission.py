@@ -162,13 +162,21 @@ def test_malformed_token_header_is_401(api_client, header):
     assert response["WWW-Authenticate"] == "Token"
 
 
-def test_other_authorization_schemes_are_not_credentials(api_client):
-    api_client.credentials(HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+@pytest.mark.parametrize(
+    "header", ["Basic dXNlcjpwYXNz", "JWT abc.def", "a-token-without-a-scheme"]
+)
+def test_unknown_or_missing_scheme_says_how_to_send_a_token(
+    make_user, token_client, header
+):
+    client = token_client(make_user())
+    client.credentials(HTTP_AUTHORIZATION=header.replace("a-token", client.token))
 
-    response = api_client.get(reverse("test-whoami"))
+    response = client.get(reverse("test-whoami"))
 
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["code"] == "authentication_failed"
+    assert "Use: Authorization: Token <token>" in response.json()["detail"]
+    assert response["WWW-Authenticate"] == "Token"
 
 
 def test_token_digest_is_no_token(make_user, token_client):
