@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test migrate demo check clean
+.PHONY: setup run test lint migrate demo check clean
 
 $(INSTALLED): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ e2e: setup
 fuzz: setup
 	@$(PY) -m pytest fuzz -m fuzz $(FUZZ_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no fuzz tests" >&2; exit 1; fi; \
+	exit $$status
+
+# ruff (config in pyproject.toml): lint, then formatting; any finding of either fails.
+lint: setup
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
 	exit $$status
 
 check: setup
