@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.request import Request
 
 if TYPE_CHECKING:  # rest_framework.views imports these permissions at start-up
@@ -22,15 +22,8 @@ class HasLiveSession(BasePermission):
         return True  # IsAuthenticated, listed next, handles anonymous users
 
 
-class IsStaff(BasePermission):
-    """Allow staff only; a member gets 403 `permission_denied`."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user and request.user.is_staff)
-
-
 def staff_permissions() -> list[type[BasePermission]]:
-    """The default permissions (live session first) plus staff only."""
+    """The default permissions (live session first) plus DRF's `IsAdminUser` (staff)."""
     from rest_framework.settings import api_settings
 
-    return [*api_settings.DEFAULT_PERMISSION_CLASSES, IsStaff]
+    return [*api_settings.DEFAULT_PERMISSION_CLASSES, IsAdminUser]

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts.services import user_signup
+from accounts.models import User
+from accounts.services import user_change_password, user_signup
 from config.app_settings import policy
 from sessions_app import selectors
 from sessions_app.crypto import digest, token_new
@@ -185,6 +186,20 @@ def user_register(
         ip_address=ip_address,
     )
     return user, started
+
+
+@transaction.atomic
+def session_password_change(
+    *, user: User, new_password: str, keep_session: UserSession | None = None
+) -> list[UserSession]:
+    """Set a new password, ending every session but `keep_session`; return those ended."""
+    keep_session_id = keep_session.pk if keep_session is not None else None
+    ended = session_end_others(
+        user_id=user.pk, keep_session_id=keep_session_id, reason=EndReason.PASSWORD_CHANGED
+    )
+    # The receiver of `password_changed` records the event and keeps `keep_session`.
+    user_change_password(user=user, new_password=new_password, keep_session_id=keep_session_id)
+    return ended
 
 
 def session_renew_auth_hash(*, session_id, user) -> None:

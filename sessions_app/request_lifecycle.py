@@ -1,0 +1,41 @@
+"""The request-level steps of the session lifecycle, next to the services they call.
+
+Like Django's `login()`, `logout()` and `update_session_auth_hash()`, these take the
+request: they announce a token login, end the session making the request, and re-key
+a cookie after its password changed. Everything else lives in `services`.
+"""
+
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from rest_framework.request import Request
+
+from sessions_app import services
+from sessions_app.models import Transport, UserSession
+
+
+def announce_token_login(request: Request, started: services.SessionStart) -> None:
+    """Send `user_logged_in` for a token session so every receiver runs as for a cookie."""
+    user = started.session.user
+    user_logged_in.send(
+        sender=type(user), request=request, user=user, user_session=started.session
+    )
+
+
+def logout_current_session(request: Request) -> UserSession:
+    """Log out the session making the request, whichever transport it uses."""
+    session: UserSession = request.auth
+    user_logged_out.send(
+        sender=type(request.user), request=request, user=request.user, user_session=session
+    )
+    if session.transport == Transport.COOKIE:
+        request._request.session.flush()
+    return session
+
+
+def rekey_after_password_change(request: Request) -> None:
+    """Keep a cookie session signed in after its password changed, under a new key."""
+    session: UserSession = request.auth
+    if session.transport != Transport.COOKIE:
+        return  # a token session's auth hash was renewed by the service
+    update_session_auth_hash(request._request, request.user)  # rotates the key
+    services.session_rekey(session=session, session_key=request._request.session.session_key)

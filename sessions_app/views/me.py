@@ -1,0 +1,108 @@
+"""Your own account: profile, sessions and security events."""
+
+from django.db.models import QuerySet
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework import mixins, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import ProfileUpdateSerializer
+from accounts.services import user_update_profile
+from config.query_params import query_params
+from sessions_app import selectors, services
+from sessions_app.models import EndReason, SecurityEvent, UserSession
+from sessions_app.request_lifecycle import logout_current_session
+from sessions_app.serializers import (
+    CurrentUserSerializer,
+    EndAllSessionsQuerySerializer,
+    EndedCountSerializer,
+    EndedSessionSerializer,
+    SecurityEventSerializer,
+    SessionListQuerySerializer,
+    SessionSerializer,
+)
+
+
+class MeView(APIView):
+    """Your own account and the session making this request."""
+
+    def _answer(self, request: Request) -> Response:
+        context = {"current_session": request.auth, "request": request}
+        return Response(CurrentUserSerializer(request.user, context=context).data)
+
+    @swagger_auto_schema(responses={200: CurrentUserSerializer})
+    def get(self, request: Request) -> Response:
+        return self._answer(request)
+
+    @swagger_auto_schema(
+        request_body=ProfileUpdateSerializer, responses={200: CurrentUserSerializer}
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = ProfileUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_update_profile(user=request.user, **serializer.validated_data)
+        return self._answer(request)
+
+
+class SessionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Your own sessions: list them, read one, end one or all of them."""
+
+    serializer_class = SessionSerializer
+
+    def get_queryset(self) -> QuerySet[UserSession]:
+        if getattr(self, "swagger_fake_view", False):
+            return UserSession.objects.none()
+        status_filter = "all"
+        if self.action == "list":
+            status_filter = query_params(self.request, SessionListQuerySerializer)["status"]
+        return selectors.session_list_for_user(
+            user_id=self.request.user.pk, status=status_filter
+        )
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "current_session": self.request.auth}
+
+    @swagger_auto_schema(query_serializer=SessionListQuerySerializer)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @swagger_auto_schema(operation_id="sessions_end", responses={200: EndedSessionSerializer})
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        """End one of your sessions; ending the current one is a logout."""
+        session = self.get_object()
+        if session.pk == request.auth.pk:
+            session = logout_current_session(request)
+        else:
+            services.session_end(session=session, reason=EndReason.TERMINATED)
+        return Response({"ended_session": self.get_serializer(session).data})
+
+    @swagger_auto_schema(
+        operation_id="sessions_end_all",
+        query_serializer=EndAllSessionsQuerySerializer,
+        responses={200: EndedCountSerializer},
+    )
+    def end_all(self, request: Request) -> Response:
+        """End all your other sessions, and with keep_current=false this one too."""
+        keep_current = query_params(request, EndAllSessionsQuerySerializer)["keep_current"]
+        ended = services.session_end_others(
+            user_id=request.user.pk,
+            keep_session_id=request.auth.pk,
+            reason=EndReason.TERMINATED,
+        )
+        if not keep_current:
+            ended.append(logout_current_session(request))
+        return Response({"ended_count": len(ended)})
+
+
+class SecurityEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your account's security events, newest first."""
+
+    serializer_class = SecurityEventSerializer
+
+    def get_queryset(self) -> QuerySet[SecurityEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return SecurityEvent.objects.none()
+        return selectors.security_event_list_for_user(user_id=self.request.user.pk)
