@@ -2,18 +2,32 @@
 import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-ON_LIMIT_CHOICES = ("end_oldest", "refuse_new")
-LIMIT_SCOPE_CHOICES = ("user", "transport")
+
+
+class OnLimit(StrEnum):
+    """What a login does when the user already holds `MAX_SESSIONS_PER_USER` sessions."""
+
+    END_OLDEST = "end_oldest"  # the oldest live sessions end (reason `superseded`)
+    REFUSE_NEW = "refuse_new"  # the login is refused, unless it says `force`
+
+
+class LimitScope(StrEnum):
+    """What the session limit counts."""
+
+    USER = "user"  # all of a user's sessions together
+    TRANSPORT = "transport"  # cookie and token sessions apart
+
 
 DEFAULTS: dict[str, Any] = {
     "MAX_SESSIONS_PER_USER": 1,
-    "ON_LIMIT": "end_oldest",
-    "LIMIT_SCOPE": "user",
+    "ON_LIMIT": OnLimit.END_OLDEST,
+    "LIMIT_SCOPE": LimitScope.USER,
     "TOKEN_TTL": timedelta(hours=10),
     "COOKIE_TTL": timedelta(hours=12),
     "IDLE_TIMEOUT": timedelta(minutes=30),
@@ -40,19 +54,20 @@ def _flag(raw: str) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _one_of(*choices: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
-        return raw
+def _one_of(choices: type[StrEnum]) -> Callable[[str], StrEnum]:
+    def parse(raw: str) -> StrEnum:
+        try:
+            return choices(raw)
+        except ValueError:
+            raise ValueError(f"must be one of {', '.join(choices)}") from None
 
     return parse
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "MAX_SESSIONS_PER_USER": _positive_int,
-    "ON_LIMIT": _one_of(*ON_LIMIT_CHOICES),
-    "LIMIT_SCOPE": _one_of(*LIMIT_SCOPE_CHOICES),
+    "ON_LIMIT": _one_of(OnLimit),
+    "LIMIT_SCOPE": _one_of(LimitScope),
     "TOKEN_TTL": _seconds,
     "COOKIE_TTL": _seconds,
     "IDLE_TIMEOUT": _seconds,
@@ -95,13 +110,50 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(multiplier or 1) * _UNITS[unit]
 
 
-class _SessionPolicy:
-    """Read `settings.SESSION_POLICY` on every access, so tests may change it."""
+class SessionPolicy:
+    """Typed access to `settings.SESSION_POLICY`, read on every access so tests may change it.
 
-    def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
-            raise AttributeError(f"no session policy setting called {name!r}")
+    A key missing from the setting takes its default; an unknown name is an error.
+    """
+
+    @staticmethod
+    def _get(name: str) -> Any:
         return getattr(settings, "SESSION_POLICY", {}).get(name, DEFAULTS[name])
 
+    @property
+    def MAX_SESSIONS_PER_USER(self) -> int:
+        return self._get("MAX_SESSIONS_PER_USER")
 
-policy = _SessionPolicy()
+    @property
+    def ON_LIMIT(self) -> OnLimit:
+        return OnLimit(self._get("ON_LIMIT"))
+
+    @property
+    def LIMIT_SCOPE(self) -> LimitScope:
+        return LimitScope(self._get("LIMIT_SCOPE"))
+
+    @property
+    def TOKEN_TTL(self) -> timedelta:
+        return self._get("TOKEN_TTL")
+
+    @property
+    def COOKIE_TTL(self) -> timedelta:
+        return self._get("COOKIE_TTL")
+
+    @property
+    def IDLE_TIMEOUT(self) -> timedelta:
+        return self._get("IDLE_TIMEOUT")
+
+    @property
+    def ACTIVITY_UPDATE_INTERVAL(self) -> timedelta:
+        return self._get("ACTIVITY_UPDATE_INTERVAL")
+
+    @property
+    def NOTIFY_NEW_LOGIN(self) -> bool:
+        return self._get("NOTIFY_NEW_LOGIN")
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"no session policy setting called {name!r}")
+
+
+policy = SessionPolicy()

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from config.app_settings import policy
+from config.app_settings import LimitScope, OnLimit, policy
 from sessions_app.crypto import digest
 from sessions_app.models import SecurityEvent, UserSession
 from sessions_app.token_lookup import session_by_token_digest
@@ -55,7 +55,7 @@ def session_list_ended_before(*, before: datetime) -> QuerySet[UserSession]:
 
 def limit_scope_transport(transport: str) -> str | None:
     """Return the transport the limit counts within, or None when it counts all."""
-    return transport if policy.LIMIT_SCOPE == "transport" else None
+    return transport if policy.LIMIT_SCOPE == LimitScope.TRANSPORT else None
 
 
 def session_would_be_refused(
@@ -66,7 +66,7 @@ def session_would_be_refused(
     `replacing_session_id` (this browser's own session) does not count: a new login
     replaces it.
     """
-    if policy.ON_LIMIT != "refuse_new":
+    if policy.ON_LIMIT != OnLimit.REFUSE_NEW:
         return False
     live = session_list_live(user_id=user_id, transport=limit_scope_transport(transport))
     if replacing_session_id:

@@ -14,7 +14,7 @@ from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
 from accounts.services import user_change_password, user_signup
-from config.app_settings import policy
+from config.app_settings import OnLimit, policy
 from sessions_app import selectors
 from sessions_app.crypto import digest, token_new
 from sessions_app.devices import USER_AGENT_MAX_LENGTH, describe_device, locate
@@ -75,7 +75,7 @@ def session_start(
             live.append(other)
     excess = len(live) - policy.MAX_SESSIONS_PER_USER + 1
     ended = live[:excess] if excess > 0 else []
-    if ended and policy.ON_LIMIT == "refuse_new" and not force:
+    if ended and policy.ON_LIMIT == OnLimit.REFUSE_NEW and not force:
         raise SessionLimitReached()
     for other in ended:
         session_end(session=other, reason=EndReason.SUPERSEDED, at=now)

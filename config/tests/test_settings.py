@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.app_settings import DEFAULTS, policy, policy_from_env
+from config.app_settings import DEFAULTS, LimitScope, OnLimit, policy, policy_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -125,3 +125,16 @@ def test_tls_at_a_proxy_trusts_its_forwarded_proto():
     assert values["ssl"] is False and values["hsts"] == 0
     assert values["session_secure"] is True
     assert values["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_policy_choices_are_enums_from_the_environment_and_from_settings(settings):
+    parsed = policy_from_env(
+        {"SESSION_POLICY_ON_LIMIT": "refuse_new", "SESSION_POLICY_LIMIT_SCOPE": "transport"}
+    )
+    assert parsed["ON_LIMIT"] is OnLimit.REFUSE_NEW
+    assert parsed["LIMIT_SCOPE"] is LimitScope.TRANSPORT
+
+    settings.SESSION_POLICY = {**DEFAULTS, "ON_LIMIT": "refuse_new"}  # a plain string
+    assert policy.ON_LIMIT is OnLimit.REFUSE_NEW
+    assert policy.LIMIT_SCOPE is LimitScope.USER
+    assert isinstance(policy.TOKEN_TTL, timedelta)
