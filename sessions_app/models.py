@@ -65,8 +65,10 @@ class UserSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "live" if self.is_active else self.end_reason
-        return f"{self.user_id} {self.device_name or self.transport} ({state})"
+        state = "live" if self.is_active else f"ended: {self.end_reason}"
+        device = self.device_name or "unknown device"
+        started = f", {self.created_at:%Y-%m-%d %H:%M} UTC" if self.created_at else ""
+        return f"{self.transport} session {str(self.pk)[:8]} on {device}{started} ({state})"
 
 
 class BrowserSession(AbstractBaseSession):
