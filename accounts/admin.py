@@ -9,7 +9,9 @@ from accounts.services import user_change_password
 class ServicePasswordChangeForm(AdminPasswordChangeForm):
     """Staff setting a user's password: through the service, so other sessions end."""
 
-    def set_password_and_save(self, user, password_field_name="password1", commit=True):
+    def set_password_and_save(
+        self, user: User, password_field_name: str = "password1", commit: bool = True
+    ) -> User:
         if not commit:
             return super().set_password_and_save(user, password_field_name, commit=False)
         user_change_password(user=user, new_password=self.cleaned_data[password_field_name])

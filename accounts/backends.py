@@ -1,4 +1,6 @@
 """Authenticate by username (any case) or by mobile number (any spelling)."""
+from typing import Any
+
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -13,7 +15,7 @@ class UsernameOrMobileBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         mobile: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> User | None:
         if mobile is None:
             return super().authenticate(request, username=username, password=password, **kwargs)

@@ -2,6 +2,7 @@
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils.http import urlsafe_base64_decode
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
@@ -47,8 +48,8 @@ def user_get_by_mobile(mobile: str) -> User | None:
 
 
 def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
-    """Return users, oldest first, in a stable order for pagination."""
-    users = User.objects.order_by("date_joined", "id")
+    """Return users by username (any case), a stable order for pagination."""
+    users = User.objects.order_by(Lower("username"))  # unique, and indexed
     return users if include_inactive else users.filter(is_active=True)
 
 

@@ -1,8 +1,11 @@
 """Input validation and output shapes for users."""
+from typing import Any
+
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
@@ -49,7 +52,7 @@ class StaffUserListSerializer(serializers.ModelSerializer):
 
 
 class TimeZoneField(serializers.CharField):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("help_text", "IANA time zone, e.g. Asia/Kolkata.")
         super().__init__(**kwargs)
@@ -81,14 +84,14 @@ class SignupSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("A user with that username already exists."))
         return value
 
-    def validate_mobile(self, value) -> str:
+    def validate_mobile(self, value: PhoneNumber) -> str:
         if user_exists_with_mobile(str(value)):
             raise serializers.ValidationError(
                 _("A user with that mobile number already exists.")
             )
         return value.as_e164
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(
             username=attrs["username"], real_name=attrs["real_name"], email=attrs["email"]
         )
@@ -143,7 +146,7 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
         trim_whitespace=False, max_length=128, style={"input_type": "password"}
     )
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = user_get_by_reset_token(uid=attrs["uid"], token=attrs["token"])
         if user is None:
             raise serializers.ValidationError(

@@ -2,15 +2,17 @@
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from accounts.models import User
 from accounts.selectors import (
     user_exists_with_mobile,
     user_exists_with_username,
+    user_get_by_mobile,
     user_get_by_username,
 )
 from accounts.signals import password_changed
@@ -46,6 +48,7 @@ def user_signup(
 
 
 def _duplicate_errors(*, username: str, mobile: str) -> dict[str, list[str]]:
+    """Say which of the username and mobile number is taken."""
     errors: dict[str, list[str]] = {}
     if user_exists_with_username(username):
         errors["username"] = [_("A user with that username already exists.")]
@@ -82,17 +85,44 @@ def user_ensure(
     *, username: str, mobile: str, password: str, real_name: str, tz: str = "UTC",
     is_staff: bool = False,
 ) -> User:
-    """Create the user or reset its password and role, so demo logins always work."""
+    """Create the user or reset its password and role; refuse names others hold."""
     user = user_get_by_username(username)
+    holder = user_get_by_mobile(mobile)
+    errors: dict[str, list[str]] = {}
+    if user is not None and (holder is None or holder.pk != user.pk):
+        errors["username"] = [
+            _("The username %(username)s belongs to another account.")
+            % {"username": user.username}
+        ]
+    if holder is not None and (user is None or holder.pk != user.pk):
+        errors["mobile"] = [
+            _("The mobile number %(mobile)s belongs to another account (%(holder)s).")
+            % {"mobile": holder.mobile, "holder": holder.username}
+        ]
+    if errors:
+        raise ValidationError(errors)
     if user is None:
         user = user_signup(
-            username=username, mobile=mobile, password=password, real_name=real_name, tz=tz
+            username=username, mobile=mobile, password=password, real_name=real_name,
+            tz=tz,
         )
     user.set_password(password)
     user.is_staff = user.is_superuser = is_staff
     user.is_active = True
     user.save(update_fields=["password", "is_staff", "is_superuser", "is_active"])
     return user
+
+
+@transaction.atomic
+def user_ensure_demo() -> list[User]:
+    """Create or reset every demo login with the demo password, all or none."""
+    return [
+        user_ensure(
+            username=demo.username, mobile=demo.mobile, password=DEMO_PASSWORD,
+            real_name=demo.real_name, tz=demo.tz, is_staff=demo.is_staff,
+        )
+        for demo in DEMO_USERS
+    ]
 
 
 def user_send_password_reset(*, user: User, confirm_url: str) -> None:

@@ -1,4 +1,5 @@
 """User endpoints: the users list and signup."""
+from django.db.models import QuerySet
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from accounts import selectors, services
+from accounts.models import User
 from accounts.serializers import (
     SignupSerializer,
     StaffUserListSerializer,
@@ -19,7 +21,7 @@ from config.throttling import ClientIPThrottle
 class UserListView(generics.ListAPIView):
     """List users; staff also see mobile number, email and status."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[User]:
         is_staff = self.request.user.is_staff
         return selectors.user_list(include_inactive=is_staff)
 

@@ -9,10 +9,14 @@ class OpenPeriodFilter(admin.SimpleListFilter):
     title = "status"
     parameter_name = "status"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
         return [("open", "Open"), ("closed", "Closed")]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[ActivityPeriod]
+    ) -> QuerySet[ActivityPeriod]:
         if self.value() == "open":
             return queryset.filter(end_time__isnull=True)
         if self.value() == "closed":
@@ -37,5 +41,7 @@ class ActivityPeriodAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: ActivityPeriod | None = None
+    ) -> bool:
         return False

@@ -1,17 +1,24 @@
 """How `activity` reacts to `sessions_app`'s own session signals."""
 from datetime import datetime
+from typing import Any
 
 from activity import services
 from sessions_app.models import UserSession
 
 
-def on_session_started(sender, session: UserSession, at: datetime, **kwargs) -> None:
+def on_session_started(
+    sender: type[UserSession], session: UserSession, at: datetime, **kwargs: Any
+) -> None:
     """Open an activity period for every session that starts, in its transaction."""
     services.activity_period_open(session=session, at=at)
 
 
 def on_session_ended(
-    sender, session: UserSession, reason: str, at: datetime, **kwargs
+    sender: type[UserSession],
+    session: UserSession,
+    reason: str,
+    at: datetime,
+    **kwargs: Any,
 ) -> None:
     """Close the session's activity period, whatever ended the session."""
     services.activity_period_close(session=session, reason=reason, at=at)

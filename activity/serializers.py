@@ -1,6 +1,7 @@
 """Query filters and output shapes for activity periods and members."""
 import functools
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ def local_iso(value: datetime | None, zone: tzinfo) -> str | None:
     return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 
 
-def period_times(period: ActivityPeriod, zone: tzinfo) -> dict:
+def period_times(period: ActivityPeriod, zone: tzinfo) -> dict[str, str | None]:
     """Return a period's start and end in the given zone; `end_time` None while open."""
     return {
         "start_time": local_iso(period.start_time, zone),
@@ -59,7 +60,7 @@ class ActivityFilterSerializer(serializers.Serializer):
         help_text="Periods started before this time (ISO 8601; UTC if naive).",
     )
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.pop("start", None), attrs.pop("end", None)
         if start is not None and end is not None and start > end:
             raise serializers.ValidationError(
@@ -91,7 +92,7 @@ class ActivityPeriodSerializer(serializers.ModelSerializer):
         fields = ["start_time", "end_time"]
         read_only_fields = fields
 
-    def to_representation(self, period: ActivityPeriod) -> dict:
+    def to_representation(self, period: ActivityPeriod) -> dict[str, str | None]:
         return period_times(period, member_zone(period.user.tz))
 
 
@@ -105,7 +106,7 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "real_name", "tz", "activity_periods"]
         read_only_fields = fields
 
-    def to_representation(self, member: User) -> dict:
+    def to_representation(self, member: User) -> dict[str, Any]:
         # Written out: a page formats hundreds of periods; field by field is slower.
         zone = member_zone(member.tz)
         return {

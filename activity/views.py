@@ -1,4 +1,6 @@
 """Activity endpoints: members with their periods (staff), and one's own periods."""
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import mixins, viewsets
@@ -23,7 +25,7 @@ from sessions_app.permissions import staff_permissions
 class MemberPagination(PageNumberPagination):
     """`{"ok": true, count, next, previous, members}`."""
 
-    def get_paginated_response(self, data: list) -> Response:
+    def get_paginated_response(self, data: list[dict[str, Any]]) -> Response:
         return Response({
             "ok": True,
             "count": self.page.paginator.count,
@@ -39,7 +41,7 @@ class LegacyMemberPagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = None
 
-    def get_paginated_response(self, data: list) -> Response:
+    def get_paginated_response(self, data: list[dict[str, Any]]) -> Response:
         body = {"ok": True, "members": data}
         if self.page.has_next():
             body["next"] = self.get_next_link()
@@ -68,7 +70,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         query_serializer=MemberFilterSerializer,
         responses={200: MemberPageSerializer},
     )
-    def list(self, request: Request, *args, **kwargs) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
 
@@ -81,7 +83,7 @@ class LegacyMemberViewSet(MemberViewSet):
         query_serializer=MemberFilterSerializer,
         responses={200: LegacyMemberPageSerializer},
     )
-    def list(self, request: Request, *args, **kwargs) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
 
@@ -100,5 +102,5 @@ class MyActivityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     @swagger_auto_schema(query_serializer=ActivityFilterSerializer)
-    def list(self, request: Request, *args, **kwargs) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

@@ -83,3 +83,43 @@ def test_login_by_username_ignores_case(make_user, client):
     user = make_user(username="Priya")
 
     assert client.login(username="priya", password=user.raw_password)
+
+
+def test_user_ensure_refuses_a_username_held_with_another_mobile(make_user):
+    other = make_user(username="ravi", mobile="+919811111111")
+
+    with pytest.raises(ValidationError) as error:
+        services.user_ensure(
+            username="Ravi", mobile="+919822222222", password="demo-pass-word-1",
+            real_name="Ravi",
+        )
+
+    assert set(error.value.message_dict) == {"username"}
+    other.refresh_from_db()
+    assert other.check_password(other.raw_password)
+
+
+def test_user_ensure_refuses_a_mobile_another_account_holds(make_user):
+    make_user(username="ravi", mobile="+919811111111")
+
+    with pytest.raises(ValidationError) as error:
+        services.user_ensure(
+            username="fresh", mobile="+91 98111 11111", password="demo-pass-word-1",
+            real_name="Fresh",
+        )
+
+    assert set(error.value.message_dict) == {"mobile"}
+    assert not User.objects.filter(username="fresh").exists()
+
+
+def test_user_ensure_resets_its_own_user(make_user):
+    user = make_user(username="ravi", mobile="+919811111111", is_active=False)
+
+    services.user_ensure(
+        username="RAVI", mobile="+919811111111", password="demo-pass-word-1",
+        real_name="Ravi", is_staff=True,
+    )
+
+    user.refresh_from_db()
+    assert user.check_password("demo-pass-word-1")
+    assert user.is_active and user.is_staff and user.is_superuser

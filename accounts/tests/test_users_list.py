@@ -82,3 +82,21 @@ def test_users_list_caps_page_size_at_200(make_user, cookie_client):
     assert response.status_code == 200
     assert response.json()["count"] == 201
     assert len(response.json()["results"]) == 200
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_users_list_is_ordered_by_username_whatever_the_case(
+    make_user, cookie_client, url
+):
+    viewer = make_user(username="kiran")
+    for username in ["zoe", "Bob", "mira", "alice", "Carl"]:
+        make_user(username=username)
+    client = cookie_client(viewer)
+
+    first = client.get(url, {"page_size": 4})
+    second = client.get(url, {"page_size": 4, "page": 2})
+
+    assert first.status_code == 200 and second.status_code == 200
+    rows = first.json()["results"] + second.json()["results"]
+    names = [row["username"] for row in rows]
+    assert names == ["alice", "Bob", "Carl", "kiran", "mira", "zoe"]

@@ -4,15 +4,18 @@ import zoneinfo
 import phonenumbers
 import pytest
 from django.contrib.auth.hashers import check_password
-from django.core.management import CommandError, call_command
+from django.core.management import (
+    CommandError,
+    call_command,
+    execute_from_command_line,
+)
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
-from activity import services
-from activity.management.commands.populate import Command as PopulateCommand
+from activity import seeding
 from activity.models import ActivityPeriod
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +168,7 @@ def test_bad_options_are_refused_and_write_nothing(args):
 
 def test_from_the_command_line_a_bad_count_exits_non_zero(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        PopulateCommand().run_from_argv(["manage.py", "populate", "zero"])
+        execute_from_command_line(["manage.py", "populate", "zero"])
 
     assert exit_info.value.code != 0
     error = capsys.readouterr().err
@@ -175,9 +178,9 @@ def test_from_the_command_line_a_bad_count_exits_non_zero(capsys):
 
 def test_inserts_in_batches_and_hashes_the_password_once(monkeypatch):
     hashed = []
-    real_make_password = services.make_password
+    real_make_password = seeding.make_password
     monkeypatch.setattr(
-        services, "make_password",
+        seeding, "make_password",
         lambda raw: hashed.append(raw) or real_make_password(raw),
     )
     monkeypatch.setattr(

@@ -1,27 +1,29 @@
 """Create the demo admin and users (again, if they exist) and print their logins."""
-from django.core.management.base import BaseCommand
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts import services
-
-DEMO_PASSWORD = "demo-password-2026"
-DEMO_USERS = [
-    # username, mobile, real name, time zone, staff
-    ("admin", "+919000000001", "Demo Admin", "Asia/Kolkata", True),
-    ("alice", "+919000000002", "Alice Example", "Europe/London", False),
-    ("bob", "+919000000003", "Bob Example", "America/New_York", False),
-    ("carol", "+919000000004", "Carol Example", "Asia/Tokyo", False),
-]
+from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):
-    help = "Create the demo admin and users, or reset their passwords, and print the logins."
+    help = (
+        "Create the demo admin and users, or reset their passwords, and print the "
+        "logins. Refuses, changing nothing, if another account holds a demo username "
+        "or mobile."
+    )
 
-    def handle(self, *args, **options) -> None:
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
-        for username, mobile, real_name, tz, is_staff in DEMO_USERS:
-            services.user_ensure(
-                username=username, mobile=mobile, password=DEMO_PASSWORD,
-                real_name=real_name, tz=tz, is_staff=is_staff,
-            )
-            role = "staff, /admin/" if is_staff else "member"
-            self.stdout.write(f"  {username:<8} {mobile:<15} {role}")
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            services.user_ensure_demo()
+        except ValidationError as error:
+            # One line on stderr and exit status 1, as Django prints a CommandError.
+            problems = " ".join(error.messages)
+            raise CommandError(f"{problems} Nothing was changed.") from None
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for demo in DEMO_USERS:
+            role = "staff, /admin/" if demo.is_staff else "member"
+            self.stdout.write(f"  {demo.username:<8} {demo.mobile:<15} {role}")

@@ -1,13 +1,15 @@
 """Create N demo members with realistic names and past activity periods, in bulk."""
+
 import argparse
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
-from activity import services
+from accounts.demo import DEMO_PASSWORD
+from activity import seeding
 
 
 def _whole_number(minimum: int) -> Callable[[str], int]:
@@ -36,31 +38,50 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "count", metavar="N", type=_whole_number(1),
+            "count",
+            metavar="N",
+            type=_whole_number(1),
             help="how many members to create",
         )
         parser.add_argument(
-            "--periods", type=_whole_number(0), default=3,
+            "--periods",
+            type=_whole_number(0),
+            default=3,
             help="activity periods per member (default 3)",
         )
         parser.add_argument(
             "--seed", type=int, default=None, help="random seed, for repeatable data"
         )
         parser.add_argument(
-            "--batch-size", type=_whole_number(1), default=None,
+            "--batch-size",
+            type=_whole_number(1),
+            default=None,
             help="rows per INSERT (default: 5000 on PostgreSQL, SQLite's own limit)",
         )
 
-    def handle(self, *args, count: int, periods: int, seed: int | None,
-               batch_size: int | None, **options) -> None:
+    def handle(
+        self,
+        *args: Any,
+        count: int,
+        periods: int,
+        seed: int | None,
+        batch_size: int | None,
+        **options: Any,
+    ) -> None:
         began = time.perf_counter()
         with tqdm(
-            total=count, unit=" members", file=self.stdout._out,
-            disable=not self.stdout.isatty(), leave=False,
+            total=count,
+            unit=" members",
+            file=self.stdout._out,
+            disable=not self.stdout.isatty(),
+            leave=False,
         ) as progress:
-            result = services.member_populate(
-                count=count, periods_per_member=periods, seed=seed,
-                batch_size=batch_size, on_progress=progress.update,
+            result = seeding.member_populate(
+                count=count,
+                periods_per_member=periods,
+                seed=seed,
+                batch_size=batch_size,
+                on_progress=progress.update,
             )
         seconds = time.perf_counter() - began
         self.stdout.write(
