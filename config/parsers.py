@@ -5,7 +5,7 @@ duplicate keys (two parsers could read them differently) and NaN/Infinity.
 """
 import codecs
 import json
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
@@ -39,7 +39,12 @@ def _refuse_constant(name: str) -> None:
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser with a nesting limit and no duplicate keys."""
 
-    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+    def parse(
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: dict | None = None,
+    ) -> Any:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         limit = settings.MAX_JSON_DEPTH
         try:

@@ -1,10 +1,13 @@
 """OpenAPI (Swagger 2.0) generation: one error schema, tags and security per area."""
+from typing import Any
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from drf_yasg import openapi
 from drf_yasg.app_settings import swagger_settings
 from drf_yasg.inspectors import FieldInspector, SwaggerAutoSchema
 from rest_framework import serializers
+from rest_framework.views import APIView
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -74,7 +77,9 @@ class ModelBlankAndNullInspector(FieldInspector):
     promise `minLength: 1` (and an email format) for a value that can be "".
     """
 
-    def process_result(self, result, method_name, obj, **kwargs):
+    def process_result(
+        self, result: Any, method_name: str, obj: Any, **kwargs: Any
+    ) -> Any:
         if not (isinstance(result, openapi.Schema) and isinstance(obj, serializers.Field)
                 and obj.read_only):
             return result
@@ -122,7 +127,7 @@ class ApiAutoSchema(SwaggerAutoSchema):
             return []  # a public endpoint: no credentials needed
         return security
 
-    def get_tags(self, operation_keys=None) -> list[str]:
+    def get_tags(self, operation_keys: tuple[str, ...] | None = None) -> list[str]:
         if self.overrides.get("tags"):
             return self.overrides["tags"]
         for prefix, tag in TAGS:
@@ -143,7 +148,7 @@ API_INFO = openapi.Info(
 )
 
 
-def build_schema_view():
+def build_schema_view() -> type[APIView]:
     """The public schema view behind `/swagger.json`, `/docs/` and `/redoc/`.
 
     It reads the browser's cookie session (never required) so Swagger UI can offer

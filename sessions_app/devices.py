@@ -3,11 +3,14 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
 from user_agents import parse as parse_user_agent
+
+if TYPE_CHECKING:
+    from geoip2fast import GeoIP2Fast
 
 USER_AGENT_MAX_LENGTH = 512
 
@@ -97,7 +100,7 @@ def describe_device(user_agent: str) -> Device:
 
 
 @functools.cache
-def _geoip():
+def _geoip() -> "GeoIP2Fast":
     from geoip2fast import GeoIP2Fast
 
     return GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)

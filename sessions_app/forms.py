@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
+from accounts.models import User
+
 from sessions_app import selectors
 from sessions_app.devices import client_ip
 from sessions_app.exceptions import SESSION_LIMIT_DETAIL
@@ -35,7 +37,7 @@ class LoginPolicyMixin:
         login_failures_clear(account=account, ip=ip)
         return cleaned
 
-    def confirm_login_allowed(self, user) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         own = getattr(self.request, "user_session", None)  # this browser's, replaced
         if selectors.session_would_be_refused(

@@ -1,6 +1,9 @@
 """How `sessions_app` reacts to Django's, `accounts`' and its own signals."""
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
+from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -23,7 +26,7 @@ def login_method_of(request: HttpRequest) -> str:
     return LoginMethod.PASSWORD_BROWSER
 
 
-def on_user_logged_in(sender, request: HttpRequest, user: User, **kwargs) -> None:
+def on_user_logged_in(sender: object, request: HttpRequest, user: User, **kwargs: Any) -> None:
     """Record the cookie session Django has just attached to this login."""
     if kwargs.get("user_session") is not None:  # a token login already started it
         return
@@ -53,7 +56,7 @@ def on_user_logged_in(sender, request: HttpRequest, user: User, **kwargs) -> Non
     request.user_session = started.session
 
 
-def on_user_logged_out(sender, request: HttpRequest, user: User | None, **kwargs) -> None:
+def on_user_logged_out(sender: object, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     """End the session that is logging out, whichever transport it used."""
     session: UserSession | None = kwargs.get("user_session") or getattr(
         request, "user_session", None
@@ -62,7 +65,8 @@ def on_user_logged_out(sender, request: HttpRequest, user: User | None, **kwargs
         services.session_end(session=session, reason=EndReason.LOGOUT)
 
 
-def on_password_changed(sender, user, keep_session_id=None, **kwargs) -> None:
+def on_password_changed(
+    sender: object, user: User, keep_session_id: UUID | None = None, **kwargs: Any) -> None:
     """End the user's other sessions after a password change; keep the one that made it."""
     kept = selectors.session_get(keep_session_id) if keep_session_id else None
     services.security_event_record(kind=EventKind.PASSWORD_CHANGED, user=user, session=kept)
@@ -73,7 +77,11 @@ def on_password_changed(sender, user, keep_session_id=None, **kwargs) -> None:
         services.session_renew_auth_hash(session_id=kept.pk, user=user)
 
 
-def on_user_saved(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
+def on_user_saved(
+    sender: object,
+    instance: User,
+    created: bool,
+    update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
     """End every session of a user who has just been deactivated."""
     if created or instance.is_active:
         return
@@ -82,8 +90,10 @@ def on_user_saved(sender, instance, created: bool, update_fields=None, **kwargs)
     services.session_end_others(user_id=instance.pk, reason=EndReason.USER_DEACTIVATED)
 
 
-def on_session_started(
-    sender, session: UserSession, at: datetime, ended_sessions=(), **kwargs
+def on_session_started(sender: object,
+    session: UserSession,
+    at: datetime,
+    ended_sessions: Sequence[UserSession] = (), **kwargs: Any
 ) -> None:
     """Record the login; flag and announce one that ended others or came from somewhere new."""
     services.security_event_record(
@@ -105,8 +115,8 @@ def on_session_started(
         ))
 
 
-def on_session_ended(sender, session: UserSession, reason: str, at: datetime,
-                     **kwargs) -> None:
+def on_session_ended(sender: object, session: UserSession, reason: str, at: datetime,
+                     **kwargs: Any) -> None:
     """Record why a session ended."""
     services.security_event_record(
         kind=services.END_REASON_EVENTS[reason], session=session, at=at,
@@ -114,7 +124,7 @@ def on_session_ended(sender, session: UserSession, reason: str, at: datetime,
     )
 
 
-def on_user_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
+def on_user_login_failed(sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """Record a failed login: on the account if it exists; never the password."""
     if credentials.get("mobile"):
         user, by = user_get_by_mobile(str(credentials["mobile"])), "mobile"
@@ -125,7 +135,7 @@ def on_user_login_failed(sender, credentials: dict, request=None, **kwargs) -> N
     )
 
 
-def on_request_throttled(sender, scope: str, ident: str, request=None, **kwargs) -> None:
+def on_request_throttled(sender: object, scope: str, ident: str, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """Record that a rate limit tripped (the client IP, never the account name)."""
     services.security_event_record(
         kind=EventKind.THROTTLED, detail={"scope": scope}, **request_origin(request)._asdict()

@@ -1,5 +1,6 @@
 """Reads of sessions."""
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
@@ -9,7 +10,7 @@ from sessions_app.models import SecurityEvent, UserSession
 from sessions_app.token_lookup import session_by_token_digest
 
 
-def session_list_live(*, user_id, transport: str | None = None) -> QuerySet[UserSession]:
+def session_list_live(*, user_id: UUID, transport: str | None = None) -> QuerySet[UserSession]:
     """Return the user's live sessions, oldest first; one transport only if given."""
     sessions = UserSession.objects.filter(user_id=user_id, is_active=True)
     if transport is not None:
@@ -59,7 +60,11 @@ def limit_scope_transport(transport: str) -> str | None:
 
 
 def session_would_be_refused(
-    *, user_id, transport: str, now: datetime, replacing_session_id=None
+    *,
+    user_id: UUID,
+    transport: str,
+    now: datetime,
+    replacing_session_id: UUID | None = None,
 ) -> bool:
     """Tell whether `ON_LIMIT=refuse_new` would refuse a new session right now.
 
@@ -77,7 +82,7 @@ def session_would_be_refused(
     return unexpired.count() >= policy.MAX_SESSIONS_PER_USER
 
 
-def session_get(session_id) -> UserSession | None:
+def session_get(session_id: UUID | str) -> UserSession | None:
     """Return the session with this id, or None."""
     return UserSession.objects.filter(pk=session_id).first()
 
@@ -85,7 +90,7 @@ def session_get(session_id) -> UserSession | None:
 SESSION_STATUSES = ("active", "ended", "all")
 
 
-def session_list_for_user(*, user_id, status: str = "active") -> QuerySet[UserSession]:
+def session_list_for_user(*, user_id: UUID, status: str = "active") -> QuerySet[UserSession]:
     """Return the user's sessions, newest first: live ones, ended ones, or all."""
     sessions = UserSession.objects.filter(user_id=user_id)
     if status == "active":
@@ -95,7 +100,7 @@ def session_list_for_user(*, user_id, status: str = "active") -> QuerySet[UserSe
     return sessions.order_by("-created_at", "-id")
 
 
-def security_event_list_for_user(*, user_id) -> QuerySet[SecurityEvent]:
+def security_event_list_for_user(*, user_id: UUID) -> QuerySet[SecurityEvent]:
     """Return the user's security events, newest first."""
     return SecurityEvent.objects.filter(user_id=user_id).order_by("-created_at", "-id")
 

@@ -4,6 +4,8 @@ from drf_yasg.utils import swagger_serializer_method
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from accounts.models import User
+
 from accounts.serializers import UserSerializer
 from sessions_app.models import SecurityEvent, UserSession
 from sessions_app.selectors import SESSION_STATUSES
@@ -98,7 +100,7 @@ class CurrentUserSerializer(UserSerializer):
         read_only_fields = fields
 
     @swagger_serializer_method(serializer_or_field=SessionSerializer)
-    def get_session(self, user) -> dict:
+    def get_session(self, user: User) -> dict:
         return SessionSerializer(self.context["current_session"], context=self.context).data
 
 

@@ -4,8 +4,9 @@ Only this module opens or ends a `UserSession`; it announces `session_started` a
 `session_ended` inside the same transaction, so listeners stay consistent with it.
 """
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -37,20 +38,20 @@ class SessionStart(NamedTuple):
     ended_sessions: list[UserSession]
 
 
-def _time_to_live(transport: str):
+def _time_to_live(transport: str) -> timedelta:
     return policy.TOKEN_TTL if transport == Transport.TOKEN else policy.COOKIE_TTL
 
 
 @transaction.atomic
 def session_start(
     *,
-    user,
+    user: User,
     transport: str,
     login_method: str,
     user_agent: str = "",
     ip_address: str | None = None,
     session_key: str | None = None,
-    replaces_session_id: str | None = None,
+    replaces_session_id: UUID | None = None,
     force: bool = False,
     at: datetime | None = None,
 ) -> SessionStart:
@@ -127,7 +128,11 @@ def session_end_all(
 
 
 def session_end_others(
-    *, user_id, reason: str, keep_session_id=None, at: datetime | None = None
+    *,
+    user_id: UUID,
+    reason: str,
+    keep_session_id: UUID | None = None,
+    at: datetime | None = None,
 ) -> list[UserSession]:
     """End every live session of the user except `keep_session_id`; return them."""
     others = selectors.session_list_live(user_id=user_id)
@@ -175,7 +180,7 @@ def session_purge_ended(*, before: datetime) -> int:
 @transaction.atomic
 def user_register(
     *, signup: dict, user_agent: str = "", ip_address: str | None = None
-) -> tuple[object, SessionStart]:
+) -> tuple[User, SessionStart]:
     """Create an account and its first token session in one transaction."""
     user = user_signup(**signup)
     started = session_start(
@@ -202,7 +207,7 @@ def session_password_change(
     return ended
 
 
-def session_renew_auth_hash(*, session_id, user) -> None:
+def session_renew_auth_hash(*, session_id: UUID, user: User) -> None:
     """Let a session that proved the new password keep going after a password change."""
     UserSession.objects.filter(pk=session_id, user=user).update(
         auth_hash=user.get_session_auth_hash()
@@ -232,7 +237,7 @@ END_REASON_EVENTS = {
 def security_event_record(
     *,
     kind: str,
-    user=None,
+    user: User | None = None,
     session: UserSession | None = None,
     ip_address: str | None = None,
     user_agent: str = "",

@@ -8,6 +8,7 @@ import hashlib
 import unicodedata
 
 from django.utils.translation import gettext_lazy as _
+from django.http import HttpRequest
 from rest_framework.exceptions import Throttled
 
 from config.throttling import FixedWindow, request_throttled
@@ -42,7 +43,7 @@ def login_failures_check(*, account: str, ip: str | None) -> None:
             raise LoginThrottled(wait=window.retry_after)
 
 
-def login_failure_record(*, account: str, ip: str | None, request=None) -> None:
+def login_failure_record(*, account: str, ip: str | None, request: HttpRequest | None = None) -> None:
     """Count a failed login; announce the moment a limit trips."""
     for window, scope in zip(_windows(account, ip), (ACCOUNT_AND_IP, ACCOUNT)):
         if window.hit() == window.limit:

@@ -1,5 +1,7 @@
 """The Django pages of the browsable API: login and logout."""
 
+from typing import Any
+
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.contrib.auth.views import LogoutView as DjangoLogoutView
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +23,6 @@ class BrowserLogoutView(DjangoLogoutView):
     http_method_names = ["get", "post", "options"]
     next_page = "rest_framework:login"  # not the admin's "logged out" page
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         next_url = request.GET.get("next", "")
         return render(request, "sessions_app/logout_confirm.html", {"next": next_url})

@@ -1,5 +1,7 @@
 """Your own account: profile, sessions and security events."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import mixins, viewsets
@@ -66,7 +68,7 @@ class SessionViewSet(
         return {**super().get_serializer_context(), "current_session": self.request.auth}
 
     @swagger_auto_schema(query_serializer=SessionListQuerySerializer)
-    def list(self, request: Request, *args, **kwargs) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     @swagger_auto_schema(operation_id="sessions_end", responses={200: EndedSessionSerializer})

@@ -1,4 +1,6 @@
 """Delete sessions (and their security events) that ended long ago."""
+
+from typing import Any
 import re
 from datetime import timedelta
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--older-than", default="90d",
                             help="age such as 90d (default), 12h or 30m")
 
-    def handle(self, *args, older_than: str, **options) -> None:
+    def handle(self, *args: str, older_than: str, **options: Any) -> None:
         age = parse_age(older_than)
         deleted = services.session_purge_ended(before=timezone.now() - age)
         self.stdout.write(f"Deleted {deleted} session(s) that ended over {older_than} ago.")
