@@ -81,10 +81,10 @@ bench: setup
 
 # 200 users on several devices for 5 minutes (soak-short: 30 s), then consistency checks.
 soak: setup
-	$(PY) bench/soak.py $(SOAK_ARGS)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 soak-short: setup
-	$(PY) bench/soak.py --seconds 30 $(SOAK_ARGS)
+	$(PY) -m bench.soak --seconds 30 $(SOAK_ARGS)
 
 # `populate` for 10,000 and 100,000 members on SQLite and PostgreSQL (fresh databases),
 # and the members page at 100,000 members. Figures in the README, "Demo data".
