@@ -2,7 +2,6 @@
 from django.db.models import QuerySet
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, status
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -15,7 +14,7 @@ from accounts.serializers import (
     UserListSerializer,
     UserSerializer,
 )
-from config.throttling import ClientIPThrottle
+from config.api_views import PublicAPIView
 
 
 class UserListView(generics.ListAPIView):
@@ -31,12 +30,9 @@ class UserListView(generics.ListAPIView):
         return StaffUserListSerializer
 
 
-class SignupView(generics.GenericAPIView):
+class SignupView(PublicAPIView, generics.GenericAPIView):
     """Create an account; no session is started (log in afterwards)."""
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ClientIPThrottle]
     serializer_class = SignupSerializer
 
     @swagger_auto_schema(responses={201: UserSerializer})

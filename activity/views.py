@@ -18,6 +18,7 @@ from activity.serializers import (
     MemberPageSerializer,
     MemberSerializer,
 )
+from config.query_params import query_params
 from config.pagination import PageNumberPagination
 from sessions_app.permissions import staff_permissions
 
@@ -62,9 +63,8 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[User]:
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
-        filters = MemberFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.member_list_with_periods(**filters.validated_data)
+        filters = query_params(self.request, MemberFilterSerializer)
+        return selectors.member_list_with_periods(**filters)
 
     @swagger_auto_schema(
         query_serializer=MemberFilterSerializer,
@@ -95,10 +95,9 @@ class MyActivityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[ActivityPeriod]:
         if getattr(self, "swagger_fake_view", False):
             return ActivityPeriod.objects.none()
-        filters = ActivityFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = query_params(self.request, ActivityFilterSerializer)
         return selectors.activity_period_list_for_user(
-            user_id=self.request.user.pk, **filters.validated_data
+            user_id=self.request.user.pk, **filters
         )
 
     @swagger_auto_schema(query_serializer=ActivityFilterSerializer)

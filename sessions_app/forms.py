@@ -9,7 +9,7 @@ from rest_framework.exceptions import Throttled
 from accounts.models import User
 
 from sessions_app import selectors
-from sessions_app.devices import client_ip
+from sessions_app.devices import request_origin
 from sessions_app.exceptions import SESSION_LIMIT_DETAIL
 from sessions_app.models import Transport
 from sessions_app.throttling import (
@@ -23,7 +23,7 @@ from sessions_app.throttling import (
 class LoginPolicyMixin:
     def clean(self) -> dict:
         account = account_key(username=self.cleaned_data.get("username"))
-        ip = client_ip(self.request) if self.request is not None else None
+        ip = request_origin(self.request).ip_address
         try:
             login_failures_check(account=account, ip=ip)
         except Throttled as throttled:
