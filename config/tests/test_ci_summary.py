@@ -1,4 +1,4 @@
-"""CI's last line adds up every pytest run: `.ci/summary`, and `.ci/run` when a step fails."""
+"""CI's last line adds up every pytest run (`.ci/summary`), also when a step fails."""
 
 import os
 import subprocess
@@ -30,12 +30,27 @@ def summarize(tmp_path: Path, *logs: str) -> str:
         ("1 passed, 25 subtests passed in 49.27s\n", "CI: 1 passed, 0 failed"),
         ("2 failed, 10 passed in 3.01s\n", "CI: 10 passed, 2 failed"),
         ("==== 4 passed, 1 error in 75.12s (0:01:15) ====\n", "CI: 4 passed, 1 failed"),
-        ("1 xfailed, 2 xpassed, 3 deselected, 4 passed in 1s\n", "CI: 4 passed, 0 failed"),
+        (
+            "1 xfailed, 2 xpassed, 3 deselected, 4 passed in 1s\n",
+            "CI: 4 passed, 0 failed",
+        ),
         ("\x1b[32m7 passed, 2 warnings in 0.50s\x1b[0m\n", "CI: 7 passed, 0 failed"),
         ("no tests ran in 0.01s\n", "CI: 0 passed, 0 failed"),
-        ("All checks passed!\n97 files would be reformatted\n", "CI: 0 passed, 0 failed"),
+        (
+            "All checks passed!\n97 files would be reformatted\n",
+            "CI: 0 passed, 0 failed",
+        ),
     ],
-    ids=["skipped", "subtests", "failed", "error", "x-outcomes", "colour", "none", "lint"],
+    ids=[
+        "skipped",
+        "subtests",
+        "failed",
+        "error",
+        "x-outcomes",
+        "colour",
+        "none",
+        "lint",
+    ],
 )
 def test_summary_counts_pytest_passed_and_failed_only(tmp_path, log, expected):
     assert summarize(tmp_path, log) == expected + "\n"
@@ -47,7 +62,9 @@ def test_summary_adds_up_every_log_using_its_last_summary_line(tmp_path):
     postgres = "5 passed in 1.00s\n...F\n2 failed, 579 passed, 3 skipped in 40.00s\n"
     serving = "1 passed, 25 subtests passed in 49.27s\n"
 
-    assert summarize(tmp_path, sqlite, postgres, serving) == "CI: 1161 passed, 2 failed\n"
+    assert (
+        summarize(tmp_path, sqlite, postgres, serving) == "CI: 1161 passed, 2 failed\n"
+    )
 
 
 @pytest.mark.slow
@@ -76,4 +93,6 @@ def test_ci_run_stopping_at_a_failed_step_still_ends_with_the_summary(
 
     assert result.returncode == 1
     assert result.stdout.splitlines()[-1] == last_line
-    assert f"stopped at step {'sqlite' if failing == 'test' else 'lint'}" in result.stderr
+    assert (
+        f"stopped at step {'sqlite' if failing == 'test' else 'lint'}" in result.stderr
+    )

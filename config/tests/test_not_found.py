@@ -1,5 +1,5 @@
-"""Every 404 is one body, `{"detail": "Not found.", "code": "not_found"}`, written by the
-same renderer as every other error, whichever layer answers it."""
+"""Every 404 is `{"detail": "Not found.", "code": "not_found"}`, written by the same
+renderer as every other error, whichever layer answers it."""
 
 import uuid
 
@@ -69,7 +69,9 @@ def test_django_handler404_has_the_same_bytes(api_client, settings):
 def test_handler404_ignores_the_exception_sentence():
     request = RequestFactory().get("/nowhere/")
 
-    response = json_not_found(request, Http404("No UserSession matches the given query."))
+    response = json_not_found(
+        request, Http404("No UserSession matches the given query.")
+    )
 
     assert response.content == NOT_FOUND_BYTES
 
@@ -110,7 +112,9 @@ def test_staff_lookup_of_unknown_mobile_keeps_its_sentence(make_user, token_clie
 def test_staff_end_of_unknown_session_is_plain_not_found(make_user, token_client):
     client = token_client(make_user(is_staff=True))
 
-    response = client.delete(reverse("sessions:staff-session", kwargs={"pk": uuid.uuid4()}))
+    response = client.delete(
+        reverse("sessions:staff-session", kwargs={"pk": uuid.uuid4()})
+    )
 
     assert response.status_code == 404
     assert response.content == NOT_FOUND_BYTES

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 NOT_BOTH = LoginSerializer.default_error_messages["username_and_mobile"]
 
 
-def test_login_with_username_and_mobile_is_invalid_saying_send_one(make_user, api_client):
+def test_login_with_username_and_mobile_is_invalid_saying_send_one(
+    make_user, api_client
+):
     user = make_user()
 
     response = api_client.post(
