@@ -55,6 +55,8 @@ class UserSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
     is_active = models.BooleanField(default=True)
+    # When this session last proved its password (a login counts): the step-up window.
+    reauthenticated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -86,7 +88,7 @@ class BrowserSession(AbstractBaseSession):
         verbose_name = "browser session store row"
 
     @classmethod
-    def get_session_store_class(cls):
+    def get_session_store_class(cls) -> type:
         from sessions_app.session_store import SessionStore
 
         return SessionStore
@@ -102,6 +104,21 @@ class EventKind(models.TextChoices):
     PASSWORD_CHANGED = "password_changed", "Password changed"
     THROTTLED = "throttled", "Throttled"
     NEW_DEVICE = "new_device", "Login from a new device or country"
+    REAUTH_FAILED = "reauth_failed", "Failed password confirmation"
+    PASSWORD_CHANGE_FAILED = "password_change_failed", "Failed password change"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change requested"
+    EMAIL_CHANGED = "email_changed", "Email changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+    MFA_ENABLED = "mfa_enabled", "Two-factor sign-in enabled"
+    MFA_DISABLED = "mfa_disabled", "Two-factor sign-in disabled"
+    MFA_FAILED = "mfa_failed", "Wrong two-factor code"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes replaced"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused", "Old refresh token used again"
+    USER_BLOCKED = "user_blocked", "User blocked"
+    USER_UNBLOCKED = "user_unblocked", "User unblocked"
+    THROTTLE_CLEARED = "throttle_cleared", "Throttle cleared by staff"
+    MFA_RESET = "mfa_reset", "Two-factor sign-in reset by staff"
 
 
 class SecurityEvent(models.Model):
@@ -114,7 +131,7 @@ class SecurityEvent(models.Model):
     session = models.ForeignKey(
         UserSession, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
-    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     device_name = models.CharField(max_length=140, blank=True)

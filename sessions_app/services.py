@@ -99,6 +99,7 @@ def session_start(
         login_method=login_method,
         created_at=now,
         last_activity=now,
+        reauthenticated_at=now,  # a login is a step-up at its own time
         expires_at=now + _time_to_live(transport),
     )
     session_started.send(sender=UserSession, session=session, at=now, ended_sessions=ended)
