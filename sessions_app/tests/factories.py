@@ -1,6 +1,8 @@
 """Plain factory functions for sessions."""
+
 from typing import Any
 
+from accounts.models import User
 from sessions_app import services
 from sessions_app.models import LoginMethod, Transport, UserSession
 
@@ -10,15 +12,25 @@ CHROME_ON_WINDOWS = (
 )
 
 
-def make_session(*, user, **overrides: Any) -> UserSession:
-    """Start a session through the service; `session.token` holds a token session's token."""
+def start_session(
+    user: User, *, transport: str = Transport.TOKEN, **overrides: Any
+) -> services.SessionStart:
+    """Start a session through the service, as a login would, with valid defaults.
+
+    Returns what `session_start` returns (session, token, ended_sessions); pass `at=`
+    to start it in the past, `session_key=` for a cookie session.
+    """
     fields = {
-        "transport": Transport.TOKEN,
         "login_method": LoginMethod.PASSWORD_API,
         "user_agent": CHROME_ON_WINDOWS,
         "ip_address": "127.0.0.1",
         **overrides,
     }
-    started = services.session_start(user=user, **fields)
+    return services.session_start(user=user, transport=transport, **fields)
+
+
+def make_session(*, user: User, **overrides: Any) -> UserSession:
+    """Start a session; return its row, with a token session's token in `.token`."""
+    started = start_session(user, **overrides)
     started.session.token = started.token
     return started.session

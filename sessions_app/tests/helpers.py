@@ -1,15 +1,20 @@
 """Small helpers shared by the session lifecycle tests (not fixtures, not factories)."""
-from datetime import timedelta
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from config.app_settings import DEFAULTS
-from sessions_app.models import BrowserSession, UserSession
+from sessions_app import services
+from sessions_app.models import BrowserSession, EndReason, UserSession
+from sessions_app.tests.factories import start_session
 
 CHROME_ON_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -68,3 +73,48 @@ def move_back(session: UserSession, **fields: timedelta) -> None:
             BrowserSession.objects.filter(pk=store_row.pk).update(
                 expire_date=store_row.expire_date - fields["expires_at"]
             )
+
+
+def minutes_ago(minutes: int) -> datetime:
+    return timezone.now() - timedelta(minutes=minutes)
+
+
+def ended_reason(session_id: object) -> str:
+    return UserSession.objects.get(pk=session_id).end_reason
+
+
+# Stored sessions for the bulk services and the commands that call them
+
+
+def sessions_for_expiry(make_user: Callable[..., User]) -> dict[str, UserSession]:
+    idle = start_session(make_user(), at=minutes_ago(40)).session
+    # busy, but past its TTL
+    too_old = start_session(make_user(), at=minutes_ago(11 * 60)).session
+    UserSession.objects.filter(pk=too_old.pk).update(last_activity=timezone.now())
+    logged_out = start_session(make_user(), at=minutes_ago(60)).session
+    services.session_end(session=logged_out, reason=EndReason.LOGOUT)
+    fresh = start_session(make_user()).session
+    return {"idle": idle, "too_old": too_old, "logged_out": logged_out, "fresh": fresh}
+
+
+def assert_only_expired_ones_ended(sessions: dict[str, UserSession]) -> None:
+    rows = {name: UserSession.objects.get(pk=s.pk) for name, s in sessions.items()}
+    assert rows["idle"].end_reason == EndReason.EXPIRED
+    assert rows["too_old"].end_reason == EndReason.EXPIRED
+    assert rows["logged_out"].end_reason == EndReason.LOGOUT
+    assert rows["logged_out"].ended_at == sessions["logged_out"].ended_at
+    assert rows["fresh"].is_active
+
+
+def sessions_for_purge(make_user: Callable[..., User]) -> dict[str, UserSession]:
+    now = timezone.now()
+    old = start_session(make_user(), at=minutes_ago(100 * 24 * 60)).session
+    services.session_end(
+        session=old, reason=EndReason.LOGOUT, at=now - timedelta(days=91)
+    )
+    recent = start_session(make_user(), at=minutes_ago(20 * 24 * 60)).session
+    services.session_end(
+        session=recent, reason=EndReason.LOGOUT, at=now - timedelta(days=10)
+    )
+    live = start_session(make_user()).session
+    return {"old": old, "recent": recent, "live": live}

@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from config.app_settings import DEFAULTS
-from sessions_app import services
 from sessions_app.crypto import digest
 from sessions_app.models import BrowserSession, EndReason, UserSession
 from sessions_app.session_store import SessionStore
@@ -483,17 +482,3 @@ def test_another_user_signing_in_in_the_same_browser_ends_the_first_session(make
     first.refresh_from_db()
     assert len(live_sessions(second_user)) == 1
     assert not first.is_active
-
-
-def test_session_start_service_returns_token_only_for_token_sessions(make_user):
-    user = make_user()
-
-    started = services.session_start(
-        user=user,
-        transport="cookie",
-        login_method="password_browser",
-        session_key="k" * 32,
-    )
-
-    assert started.token is None
-    assert started.session.session_key_digest == digest("k" * 32)

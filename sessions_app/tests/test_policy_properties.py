@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from config.app_settings import DEFAULTS
 from sessions_app import services
 from sessions_app.exceptions import SessionLimitReached
-from sessions_app.models import EndReason, LoginMethod, Transport, UserSession
+from sessions_app.models import EndReason, Transport, UserSession
+from sessions_app.tests.factories import start_session
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +53,7 @@ def test_no_interleaving_exceeds_the_limit_and_every_end_has_a_reason(
         for action, arg, extra in steps:
             if action == "login":
                 try:
-                    started = services.session_start(
-                        user=user, transport=arg, login_method=LoginMethod.PASSWORD_API,
-                        force=extra,
-                    )
+                    started = start_session(user, transport=arg, force=extra)
                     sessions.append(started.session)
                 except SessionLimitReached:
                     assert on_limit == "refuse_new" and not extra

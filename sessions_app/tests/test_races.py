@@ -16,23 +16,14 @@ import pytest
 from django.db import connection, connections
 
 from accounts.models import User
-from sessions_app import services
-from sessions_app.models import EndReason, LoginMethod, Transport, UserSession
+from sessions_app.models import EndReason, UserSession
+from sessions_app.tests.factories import start_session
 from sessions_app.tests.helpers import set_policy
 
 pytestmark = pytest.mark.slow
 
 LOGINS = 20
 WAIT_SECONDS = 30
-
-
-def log_in(user: User) -> None:
-    services.session_start(
-        user=user,
-        transport=Transport.TOKEN,
-        login_method=LoginMethod.PASSWORD_API,
-        ip_address="127.0.0.1",
-    )
 
 
 def assert_exactly_allowed_sessions_live(user: User, allowed: int) -> None:
@@ -57,7 +48,7 @@ def test_simultaneous_logins_in_threads_leave_exactly_the_allowed_sessions(
     def worker() -> None:
         try:
             barrier.wait(timeout=WAIT_SECONDS)
-            log_in(user)
+            start_session(user)
         except BaseException as error:  # reported below, with the others
             errors.append(error)
         finally:
@@ -81,7 +72,7 @@ def log_in_from_a_child_process(
     try:
         user = User.objects.get(pk=user_id)  # connect before the start line
         barrier.wait(timeout=WAIT_SECONDS)
-        log_in(user)
+        start_session(user)
         results.put("ok")
     except BaseException as error:  # the parent asserts on what each child reports
         results.put(repr(error))
