@@ -1,6 +1,6 @@
-"""gunicorn settings for `make serve` and production; each can be set from the environment.
+"""gunicorn settings for `make serve` and production; each can be set from the env.
 
-Sync workers answer one request at a time each, so put a proxy in front of them (nginx, a
+Sync workers answer one request at a time each, so put a proxy in front (nginx, a
 cloud load balancer): it ends TLS, buffers slow clients and keeps client connections
 alive. Every worker reads session state from the database, so any number of workers and
 hosts agree at once; nothing needs sticky sessions.

@@ -13,29 +13,60 @@ class ServicePasswordChangeForm(AdminPasswordChangeForm):
         self, user: User, password_field_name: str = "password1", commit: bool = True
     ) -> User:
         if not commit:
-            return super().set_password_and_save(user, password_field_name, commit=False)
-        user_change_password(user=user, new_password=self.cleaned_data[password_field_name])
+            return super().set_password_and_save(
+                user, password_field_name, commit=False
+            )
+        user_change_password(
+            user=user, new_password=self.cleaned_data[password_field_name]
+        )
         return user
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     change_password_form = ServicePasswordChangeForm
-    list_display = ["username", "mobile", "real_name", "email", "is_staff", "is_active",
-                    "date_joined"]
+    list_display = [
+        "username",
+        "mobile",
+        "real_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = ["is_staff", "is_active", "is_superuser"]
     search_fields = ["username", "mobile", "real_name", "email"]
     ordering = ["-date_joined"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Personal info", {"fields": ["real_name", "mobile", "email", "tz"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups",
-                                    "user_permissions"]}),
+        (
+            "Permissions",
+            {
+                "fields": [
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
+        ),
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {
-            "classes": ["wide"],
-            "fields": ["username", "mobile", "real_name", "tz", "password1", "password2"],
-        }),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "mobile",
+                    "real_name",
+                    "tz",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
     ]

@@ -1,4 +1,5 @@
 """Authenticate by username (any case) or by mobile number (any spelling)."""
+
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -18,12 +19,16 @@ class UsernameOrMobileBackend(ModelBackend):
         **kwargs: Any,
     ) -> User | None:
         if mobile is None:
-            return super().authenticate(request, username=username, password=password, **kwargs)
+            return super().authenticate(
+                request, username=username, password=password, **kwargs
+            )
         if password is None:
             return None
         user = user_get_by_mobile(str(mobile))
         if user is None:
-            User().set_password(password)  # same work as for a known number: no timing hint
+            User().set_password(
+                password
+            )  # same work as for a known number: no timing hint
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

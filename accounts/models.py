@@ -1,4 +1,5 @@
 """The user: a username, a mobile number in E.164 and a password."""
+
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -18,7 +19,7 @@ class UserManager(DjangoUserManager):
 
 
 class User(AbstractUser):
-    # ASCII after NFKC: fullwidth and ligature forms fold to ASCII, while look-alikes from
+    # ASCII after NFKC: fullwidth and ligature forms fold to ASCII, look-alikes from
     # other scripts ("аdmin" with a Cyrillic а) are refused instead of impersonating.
     username_validator = ASCIIUsernameValidator()
 
@@ -31,7 +32,9 @@ class User(AbstractUser):
         validators=[username_validator],
         error_messages={"unique": "A user with that username already exists."},
     )
-    mobile = PhoneNumberField(unique=True, help_text="Stored in E.164, e.g. +919012345678.")
+    mobile = PhoneNumberField(
+        unique=True, help_text="Stored in E.164, e.g. +919012345678."
+    )
     real_name = models.CharField(max_length=150, blank=True)
     tz = models.CharField(
         "time zone", max_length=64, default="UTC", validators=[validate_time_zone]

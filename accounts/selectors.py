@@ -1,4 +1,5 @@
 """Reads of users."""
+
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -19,7 +20,9 @@ def normalize_mobile(raw: str) -> str | None:
 
 def user_exists_with_username(username: str) -> bool:
     """Tell whether the username is taken, ignoring case after NFKC."""
-    return User.objects.filter(username__iexact=User.normalize_username(username)).exists()
+    return User.objects.filter(
+        username__iexact=User.normalize_username(username)
+    ).exists()
 
 
 def user_exists_with_mobile(mobile: str) -> bool:
@@ -30,11 +33,13 @@ def user_exists_with_mobile(mobile: str) -> bool:
 
 def user_get_by_username(username: str) -> User | None:
     """Return the user with this username, ignoring case after NFKC, or None."""
-    return User.objects.filter(username__iexact=User.normalize_username(username)).first()
+    return User.objects.filter(
+        username__iexact=User.normalize_username(username)
+    ).first()
 
 
 def user_list_for_password_reset(email: str) -> QuerySet[User]:
-    """Return active users with this email (any case) who can sign in with a password."""
+    """Return active users with this email (any case) who can sign in by password."""
     users = User.objects.filter(email__iexact=email.strip(), is_active=True)
     return users.exclude(password__startswith="!")  # "!" marks an unusable password
 
@@ -54,7 +59,7 @@ def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
 
 
 def user_get_by_reset_token(*, uid: str, token: str) -> User | None:
-    """Return the active user a password-reset link names, if its token is still good."""
+    """Return the active user a password-reset link names, if its token still works."""
     try:
         pk = urlsafe_base64_decode(uid).decode()
         user = User.objects.filter(pk=pk, is_active=True).first()

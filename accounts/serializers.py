@@ -1,4 +1,5 @@
 """Input validation and output shapes for users."""
+
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -25,8 +26,16 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "mobile", "real_name", "tz", "email", "is_staff",
-                  "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "mobile",
+            "real_name",
+            "tz",
+            "email",
+            "is_staff",
+            "date_joined",
+        ]
         read_only_fields = fields
 
 
@@ -46,8 +55,16 @@ class StaffUserListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "real_name", "tz", "mobile", "email", "is_staff",
-                  "is_active"]
+        fields = [
+            "id",
+            "username",
+            "real_name",
+            "tz",
+            "mobile",
+            "email",
+            "is_staff",
+            "is_active",
+        ]
         read_only_fields = fields
 
 
@@ -70,7 +87,9 @@ class SignupSerializer(serializers.Serializer):
         help_text="Any spelling: 9012345678, +91 90123 45678, +919012345678."
     )
     password = serializers.CharField(
-        write_only=True, trim_whitespace=False, max_length=128,
+        write_only=True,
+        trim_whitespace=False,
+        max_length=128,
         style={"input_type": "password"},
     )
     real_name = serializers.CharField(max_length=150)
@@ -81,7 +100,9 @@ class SignupSerializer(serializers.Serializer):
         value = User.normalize_username(value)  # NFKC first: "ｍｅｅｒａ" is "meera"
         ASCIIUsernameValidator()(value)
         if user_exists_with_username(value):
-            raise serializers.ValidationError(_("A user with that username already exists."))
+            raise serializers.ValidationError(
+                _("A user with that username already exists.")
+            )
         return value
 
     def validate_mobile(self, value: PhoneNumber) -> str:
@@ -93,12 +114,16 @@ class SignupSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(
-            username=attrs["username"], real_name=attrs["real_name"], email=attrs["email"]
+            username=attrs["username"],
+            real_name=attrs["real_name"],
+            email=attrs["email"],
         )
         try:
             password_validation.validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as error:
-            raise serializers.ValidationError({"password": list(error.messages)}) from None
+            raise serializers.ValidationError(
+                {"password": list(error.messages)}
+            ) from None
         return attrs
 
 
@@ -155,6 +180,8 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
         try:
             password_validation.validate_password(attrs["new_password"], user=user)
         except DjangoValidationError as error:
-            raise serializers.ValidationError({"new_password": list(error.messages)}) from None
+            raise serializers.ValidationError(
+                {"new_password": list(error.messages)}
+            ) from None
         attrs["user"] = user
         return attrs

@@ -1,4 +1,5 @@
 """Every change to a user goes through here."""
+
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -43,7 +44,9 @@ def user_signup(
             user.save(force_insert=True)
     except IntegrityError:
         # A simultaneous signup took the name or number after validation passed.
-        raise ValidationError(_duplicate_errors(username=username, mobile=mobile)) from None
+        raise ValidationError(
+            _duplicate_errors(username=username, mobile=mobile)
+        ) from None
     return user
 
 
@@ -82,7 +85,12 @@ def user_update_profile(*, user: User, **changes: str) -> User:
 
 
 def user_ensure(
-    *, username: str, mobile: str, password: str, real_name: str, tz: str = "UTC",
+    *,
+    username: str,
+    mobile: str,
+    password: str,
+    real_name: str,
+    tz: str = "UTC",
     is_staff: bool = False,
 ) -> User:
     """Create the user or reset its password and role; refuse names others hold."""
@@ -103,7 +111,10 @@ def user_ensure(
         raise ValidationError(errors)
     if user is None:
         user = user_signup(
-            username=username, mobile=mobile, password=password, real_name=real_name,
+            username=username,
+            mobile=mobile,
+            password=password,
+            real_name=real_name,
             tz=tz,
         )
     user.set_password(password)
@@ -118,8 +129,12 @@ def user_ensure_demo() -> list[User]:
     """Create or reset every demo login with the demo password, all or none."""
     return [
         user_ensure(
-            username=demo.username, mobile=demo.mobile, password=DEMO_PASSWORD,
-            real_name=demo.real_name, tz=demo.tz, is_staff=demo.is_staff,
+            username=demo.username,
+            mobile=demo.mobile,
+            password=DEMO_PASSWORD,
+            real_name=demo.real_name,
+            tz=demo.tz,
+            is_staff=demo.is_staff,
         )
         for demo in DEMO_USERS
     ]
@@ -129,16 +144,23 @@ def user_send_password_reset(*, user: User, confirm_url: str) -> None:
     """Email the user a one-time link (uid + token) to set a new password."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    body = "\n".join([
-        _("Hello %(name)s,") % {"name": user.real_name or user.username},
-        "",
-        _("Someone asked to reset the password of your account %(username)s. To choose a "
-          "new one, POST uid, token and new_password to:") % {"username": user.username},
-        f"  {confirm_url}",
-        f"  uid:   {uid}",
-        f"  token: {token}",
-        "",
-        _("The link works once. Setting a new password signs out every session. If you did "
-          "not ask for this, ignore this email."),
-    ])
+    body = "\n".join(
+        [
+            _("Hello %(name)s,") % {"name": user.real_name or user.username},
+            "",
+            _(
+                "Someone asked to reset the password of your account %(username)s. "
+                "To choose a new one, POST uid, token and new_password to:"
+            )
+            % {"username": user.username},
+            f"  {confirm_url}",
+            f"  uid:   {uid}",
+            f"  token: {token}",
+            "",
+            _(
+                "The link works once. Setting a new password signs out every session. "
+                "If you did not ask for this, ignore this email."
+            ),
+        ]
+    )
     send_mail(_("Reset your password"), body, None, [user.email])

@@ -1,4 +1,5 @@
 """Signals `accounts` announces; other apps react to them, `accounts` imports none."""
+
 from django.dispatch import Signal
 
 # Sent after a password change: user, keep_session_id (opaque id of the session that

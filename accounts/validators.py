@@ -1,4 +1,5 @@
 """Field validators for accounts."""
+
 import functools
 import zoneinfo
 

@@ -1,4 +1,5 @@
 """User endpoints: the users list and signup."""
+
 from django.db.models import QuerySet
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, status

@@ -1,4 +1,5 @@
 """Activity periods: when each member was signed in."""
+
 from django.conf import settings
 from django.db import models
 

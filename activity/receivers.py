@@ -1,4 +1,5 @@
 """How `activity` reacts to `sessions_app`'s own session signals."""
+
 from datetime import datetime
 from typing import Any
 

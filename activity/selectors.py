@@ -1,4 +1,5 @@
 """Reads of activity periods and of members with their periods."""
+
 from datetime import datetime
 from uuid import UUID
 

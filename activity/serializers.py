@@ -1,4 +1,5 @@
 """Query filters and output shapes for activity periods and members."""
+
 import functools
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any

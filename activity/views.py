@@ -1,4 +1,5 @@
 """Activity endpoints: members with their periods (staff), and one's own periods."""
+
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,8 +19,8 @@ from activity.serializers import (
     MemberPageSerializer,
     MemberSerializer,
 )
-from config.query_params import query_params
 from config.pagination import PageNumberPagination
+from config.query_params import query_params
 from sessions_app.permissions import staff_permissions
 
 
@@ -27,13 +28,15 @@ class MemberPagination(PageNumberPagination):
     """`{"ok": true, count, next, previous, members}`."""
 
     def get_paginated_response(self, data: list[dict[str, Any]]) -> Response:
-        return Response({
-            "ok": True,
-            "count": self.page.paginator.count,
-            "next": self.get_next_link(),
-            "previous": self.get_previous_link(),
-            "members": data,
-        })
+        return Response(
+            {
+                "ok": True,
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "members": data,
+            }
+        )
 
 
 class LegacyMemberPagination(PageNumberPagination):

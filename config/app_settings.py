@@ -1,4 +1,5 @@
 """The session policy: defaults, environment overrides and the `policy` accessor."""
+
 import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -9,9 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
-
 class OnLimit(StrEnum):
-    """What a login does when the user already holds `MAX_SESSIONS_PER_USER` sessions."""
+    """What a login does when the user already holds the most sessions allowed."""
 
     END_OLDEST = "end_oldest"  # the oldest live sessions end (reason `superseded`)
     REFUSE_NEW = "refuse_new"  # the login is refused, unless it says `force`
@@ -86,18 +86,30 @@ def policy_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         try:
             result[key] = parse(raw)
         except ValueError as error:
-            raise ImproperlyConfigured(f"SESSION_POLICY_{key}={raw!r}: {error}") from None
+            raise ImproperlyConfigured(
+                f"SESSION_POLICY_{key}={raw!r}: {error}"
+            ) from None
     return result
 
 
 DEFAULT_THROTTLE_RATES = {
-    "login_ip": "60/min",  # login, register, signup and password endpoints, per client IP
+    "login_ip": "60/min",  # sign-in, signup and password endpoints, per client IP
     "login_failures_account_ip": "10/15min",  # failed logins per (account, client IP)
     "login_failures_account": "100/hour",  # failed logins per account, whatever the IP
 }
 
-_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
-          "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+?)s?\s*$")
 
 
@@ -111,7 +123,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 class SessionPolicy:
-    """Typed access to `settings.SESSION_POLICY`, read on every access so tests may change it.
+    """Typed access to `settings.SESSION_POLICY`, read on each access (tests change it).
 
     A key missing from the setting takes its default; an unknown name is an error.
     """

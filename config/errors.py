@@ -1,4 +1,5 @@
 """One error shape for the whole API: `{"detail", "code"}` plus `fields` on 400."""
+
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -65,7 +66,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return response
     detail = body.get("detail") if isinstance(body, dict) else None
     if detail is None:
-        detail = exc.default_detail if isinstance(exc, exceptions.APIException) else body
+        detail = (
+            exc.default_detail if isinstance(exc, exceptions.APIException) else body
+        )
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     response.data = {"detail": detail, "code": code, **getattr(exc, "extra", {})}
     return response
@@ -94,14 +97,17 @@ def json_not_found(
 def json_server_error(request: HttpRequest) -> HttpResponse:
     """Django's handler500: JSON with the request id the log line carries."""
     request_id = getattr(request, "request_id", None)
-    return error_response(500, SERVER_ERROR_DETAIL, "server_error", request_id=request_id)
+    return error_response(
+        500, SERVER_ERROR_DETAIL, "server_error", request_id=request_id
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's CSRF_FAILURE_VIEW: JSON under `/api/`, Django's page elsewhere."""
     if request.path.startswith("/api/"):
-        return error_response(403, _("CSRF Failed: %(reason)s") % {"reason": reason},
-                              "permission_denied")
+        return error_response(
+            403, _("CSRF Failed: %(reason)s") % {"reason": reason}, "permission_denied"
+        )
     from django.views.csrf import csrf_failure as django_csrf_failure
 
     return django_csrf_failure(request, reason=reason)

@@ -1,4 +1,5 @@
 """Request guards that must answer in JSON before or around any view."""
+
 import logging
 import uuid
 from collections.abc import Callable
@@ -35,7 +36,8 @@ class ApiMiddleware:
         if limit is not None and _declared_length(request) > limit:
             response = error_response(
                 413,
-                _("The request body is larger than %(size)d KiB.") % {"size": limit // 1024},
+                _("The request body is larger than %(size)d KiB.")
+                % {"size": limit // 1024},
                 "request_too_large",
             )
         else:
@@ -45,13 +47,17 @@ class ApiMiddleware:
             add_never_cache_headers(response)  # Cache-Control: no-store, among others
         return response
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponse | None:
         if isinstance(exception, Http404) and request.path.startswith("/api/"):
             # Django's DEBUG page would answer HTML here; the API's 404 is one sentence.
             return error_response(404, NOT_FOUND_DETAIL, "not_found")
         if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation)):
             return None  # Django answers these itself
-        if isinstance(exception, APIException):  # raised outside DRF, e.g. by a receiver
+        if isinstance(
+            exception, APIException
+        ):  # raised outside DRF, e.g. by a receiver
             return error_response(
                 exception.status_code, exception.detail, exception.get_codes()
             )

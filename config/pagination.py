@@ -1,4 +1,5 @@
 """The one page shape: `{count, next, previous, results}`."""
+
 from rest_framework import pagination
 
 

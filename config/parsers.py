@@ -3,6 +3,7 @@
 On top of DRF's parser it refuses nesting deeper than `settings.MAX_JSON_DEPTH`,
 duplicate keys (two parsers could read them differently) and NaN/Infinity.
 """
+
 import codecs
 import json
 from typing import IO, Any
@@ -19,7 +20,9 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
         children = node.values() if isinstance(node, dict) else node
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, (dict, list))
+        )
     return False
 
 
@@ -55,7 +58,9 @@ class BoundedJSONParser(JSONParser):
                 parse_constant=_refuse_constant,
             )
         except RecursionError:
-            raise ParseError(f"JSON parse error - nested deeper than {limit} levels.") from None
+            raise ParseError(
+                f"JSON parse error - nested deeper than {limit} levels."
+            ) from None
         except ValueError as error:
             raise ParseError(f"JSON parse error - {error}") from None
         if isinstance(data, (dict, list)) and _nested_deeper_than(data, limit):

@@ -1,4 +1,5 @@
 """OpenAPI (Swagger 2.0) generation: one error schema, tags and security per area."""
+
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -23,10 +24,12 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input: `invalid` (see `fields`), `invalid_credentials` or `parse_error`.",
-    401: "No credentials or unknown ones: `not_authenticated`, `authentication_failed`.",
-    403: "The credential's session has ended (`session_superseded`, `session_terminated`, "
-    "`session_expired`, `session_logged_out`, `session_password_changed`, "
+    400: "Invalid input: `invalid` (with `fields`), `invalid_credentials`, "
+    "`parse_error`.",
+    401: "No or unknown credentials: `not_authenticated`, `authentication_failed`.",
+    403: "The credential's session has ended (`session_superseded`, "
+    "`session_terminated`, `session_expired`, `session_logged_out`, "
+    "`session_password_changed`, "
     "`account_disabled`) or the route is for staff (`permission_denied`).",
     404: "Not found, or not yours: `not_found`.",
     409: "The session policy refuses a new session: `session_limit_reached`.",
@@ -54,8 +57,10 @@ TAGS = [
 
 def error_responses(*statuses: int) -> dict[int, openapi.Response]:
     """Declare error answers in the shared error schema, for `swagger_auto_schema`."""
-    return {status: openapi.Response(ERROR_DESCRIPTIONS[status], ErrorSerializer)
-            for status in statuses}
+    return {
+        status: openapi.Response(ERROR_DESCRIPTIONS[status], ErrorSerializer)
+        for status in statuses
+    }
 
 
 def _model_field(field: serializers.Field) -> models.Field | None:
@@ -67,7 +72,9 @@ def _model_field(field: serializers.Field) -> models.Field | None:
         model_field = model._meta.get_field(field.source)
     except FieldDoesNotExist:
         return None
-    return model_field if isinstance(model_field, models.Field) else None  # not a relation
+    return (
+        model_field if isinstance(model_field, models.Field) else None
+    )  # not a relation
 
 
 class ModelBlankAndNullInspector(FieldInspector):
@@ -80,8 +87,11 @@ class ModelBlankAndNullInspector(FieldInspector):
     def process_result(
         self, result: Any, method_name: str, obj: Any, **kwargs: Any
     ) -> Any:
-        if not (isinstance(result, openapi.Schema) and isinstance(obj, serializers.Field)
-                and obj.read_only):
+        if not (
+            isinstance(result, openapi.Schema)
+            and isinstance(obj, serializers.Field)
+            and obj.read_only
+        ):
             return result
         model_field = _model_field(obj)
         if model_field is None:
@@ -99,7 +109,10 @@ class ModelBlankAndNullInspector(FieldInspector):
 class ApiAutoSchema(SwaggerAutoSchema):
     """Add the error answers every operation can give, and its tag and security."""
 
-    field_inspectors = [ModelBlankAndNullInspector, *swagger_settings.DEFAULT_FIELD_INSPECTORS]
+    field_inspectors = [
+        ModelBlankAndNullInspector,
+        *swagger_settings.DEFAULT_FIELD_INSPECTORS,
+    ]
 
     def get_response_serializers(self) -> dict:
         responses = super().get_response_serializers()
@@ -142,7 +155,8 @@ API_INFO = openapi.Info(
     description=(
         "Sign up, sign in from a browser (cookie) or a REST client (token), and manage "
         "sessions under a policy (default: one live session per user). Send "
-        "`Authorization: Token <token>` from `POST /api/v1/auth/login/`. Every error is "
+        "`Authorization: Token <token>` from `POST /api/v1/auth/login/`. Every error "
+        "is "
         '`{"detail", "code"}` (+ `fields` on 400).'
     ),
 )
@@ -160,6 +174,8 @@ def build_schema_view() -> type[APIView]:
     from sessions_app.authentication import CookieSessionAuthentication
 
     return get_schema_view(
-        API_INFO, public=True, permission_classes=[AllowAny],
+        API_INFO,
+        public=True,
+        permission_classes=[AllowAny],
         authentication_classes=[CookieSessionAuthentication],
     )

@@ -4,6 +4,7 @@ No environment at all is development: DEBUG on, a SQLite file, a local-memory ca
 console email, so `make run` needs no service. `DJANGO_DEBUG=0` is production. Every
 variable is listed in the README's environment table.
 """
+
 import os
 import warnings
 from pathlib import Path
@@ -24,7 +25,11 @@ def env_flag(name: str, default: bool) -> bool:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    ]
 
 
 def env_int(name: str, default: int) -> int:
@@ -39,7 +44,9 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_flag("DJANGO_DEBUG", True)
 
-DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-this-key-in-production"
+DEVELOPMENT_SECRET_KEY = (
+    "django-insecure-development-only-never-use-this-key-in-production"
+)
 # Internal: set once the warning below is shown, so a second import of these settings,
 # runserver's autoreload child and the commands `make run` chains stay quiet.
 SECRET_KEY_WARNED = "DJANGO_DEVELOPMENT_KEY_WARNED"
@@ -51,7 +58,8 @@ if not SECRET_KEY:
     if not os.environ.get(SECRET_KEY_WARNED):
         os.environ[SECRET_KEY_WARNED] = "1"
         warnings.warn(
-            "DJANGO_SECRET_KEY is not set: using the fixed development key.", stacklevel=1
+            "DJANGO_SECRET_KEY is not set: using the fixed development key.",
+            stacklevel=1,
         )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
@@ -118,7 +126,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # One file per test run, so two runs in one checkout never share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -145,7 +155,9 @@ CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "NAME": (
+            "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        ),
         "OPTIONS": {"user_attributes": ["username", "real_name", "email"]},
     },
     {
@@ -211,7 +223,7 @@ REST_FRAMEWORK = {
 
 SESSION_POLICY = policy_from_env(os.environ)
 
-# Rate limits per scope (see config/throttling.py), each overridable as THROTTLE_<SCOPE>.
+# Rate limits per scope (config/throttling.py), each overridable as THROTTLE_<SCOPE>.
 THROTTLE_RATES = {
     scope: os.environ.get(f"THROTTLE_{scope.upper()}") or rate
     for scope, rate in DEFAULT_THROTTLE_RATES.items()
@@ -231,7 +243,9 @@ SWAGGER_SETTINGS = {
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <token>` (or `Bearer <token>`) from POST /api/v1/auth/login/.",
+            "description": (
+                "`Token <token>` (or `Bearer <token>`) from POST /api/v1/auth/login/."
+            ),
         }
     },
     "USE_SESSION_AUTH": True,
@@ -285,5 +299,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    },
 }

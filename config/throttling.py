@@ -4,6 +4,7 @@ Counters use `cache.add` + `cache.incr`, which are atomic in Redis, so every wor
 host agrees. Rates come from `settings.THROTTLE_RATES` on each request, so tests and
 operators can change them (`THROTTLE_<SCOPE>=60/min` in the environment).
 """
+
 import math
 import time
 
@@ -55,7 +56,7 @@ class FixedWindow:
 
 
 class ClientIPThrottle(BaseThrottle):
-    """At most `THROTTLE_RATES["login_ip"]` requests per client IP to sign-in endpoints."""
+    """At most `THROTTLE_RATES["login_ip"]` requests per client IP to sign-in views."""
 
     scope = "login_ip"
 
@@ -67,8 +68,9 @@ class ClientIPThrottle(BaseThrottle):
         if count <= window.limit:
             return True
         if count == window.limit + 1:  # announce once per window, not per request
-            request_throttled.send(sender=type(self), scope=self.scope, ident=ident,
-                                   request=request)
+            request_throttled.send(
+                sender=type(self), scope=self.scope, ident=ident, request=request
+            )
         return False
 
     def wait(self) -> float:

@@ -24,9 +24,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api-auth/", include((browser_urlpatterns, "rest_framework"))),
     path("api/v1/", include(api_v1)),
-    re_path(r"^swagger\.(?P<format>json|yaml)$", schema_view.without_ui(cache_timeout=0),
-            name="schema-json"),
-    path("docs/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
+    re_path(
+        r"^swagger\.(?P<format>json|yaml)$",
+        schema_view.without_ui(cache_timeout=0),
+        name="schema-json",
+    ),
+    path(
+        "docs/",
+        schema_view.with_ui("swagger", cache_timeout=0),
+        name="schema-swagger-ui",
+    ),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
     path("", include((original_routes, "legacy"))),
     re_path(r"^api/", api_not_found, name="api-not-found"),  # any rest, newlines too

@@ -1,4 +1,5 @@
 """Plumbing endpoints: health, and the JSON 404 for unknown `/api/` URLs."""
+
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
@@ -40,7 +41,7 @@ class HealthView(APIView):
 
 @csrf_exempt  # it changes nothing; a CSRF page would hide the JSON 404
 def api_not_found(request: HttpRequest) -> HttpResponse:
-    """Answer unknown `/api/` URLs in JSON whatever DEBUG says; point at a missing slash."""
+    """Answer unknown `/api/` URLs in JSON whatever DEBUG says; hint a missing slash."""
     if not request.path.endswith("/"):
         with_slash = f"{request.path}/"
         try:
@@ -53,6 +54,8 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
                     request.get_full_path(force_append_slash=True)
                 )
             return error_response(
-                404, _("Not found. Did you mean %(path)s?") % {"path": with_slash}, "not_found"
+                404,
+                _("Not found. Did you mean %(path)s?") % {"path": with_slash},
+                "not_found",
             )
     return error_response(404, NOT_FOUND_DETAIL, "not_found")

@@ -5,6 +5,7 @@ Debian's chromium (`e2e/install_chromium.sh` installs it), driven by Playwright,
 (migrated and seeded with the demo users), one server per session policy. A failing test
 leaves a screenshot of each of its browsers (and the server's log) in e2e/artifacts/.
 """
+
 import os
 import re
 import shutil
@@ -51,8 +52,9 @@ def serve(
         source = Path(f"{template}{suffix}")
         if source.exists():
             shutil.copyfile(source, f"{database}{suffix}")
-    with LiveServer(env=server_env(database, policy),
-                    log_path=workdir / "server.log") as server:
+    with LiveServer(
+        env=server_env(database, policy), log_path=workdir / "server.log"
+    ) as server:
         yield server
 
 
@@ -67,18 +69,21 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, demo_database: Path
-           ) -> Iterator[LiveServer]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, demo_database: Path
+) -> Iterator[LiveServer]:
     """The default policy: one live session per user, a new login ends the older one."""
     yield from serve(tmp_path_factory.mktemp("e2e-default"), demo_database, {})
 
 
 @pytest.fixture(scope="session")
-def server_two_sessions(tmp_path_factory: pytest.TempPathFactory, demo_database: Path
-                        ) -> Iterator[LiveServer]:
+def server_two_sessions(
+    tmp_path_factory: pytest.TempPathFactory, demo_database: Path
+) -> Iterator[LiveServer]:
     """`SESSION_POLICY_MAX_SESSIONS_PER_USER=2`: two browsers may stay signed in."""
     yield from serve(
-        tmp_path_factory.mktemp("e2e-two-sessions"), demo_database,
+        tmp_path_factory.mktemp("e2e-two-sessions"),
+        demo_database,
         {"SESSION_POLICY_MAX_SESSIONS_PER_USER": "2"},
     )
 
@@ -88,7 +93,8 @@ def chromium() -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"{CHROMIUM} is missing: `make e2e` installs Debian's chromium "
-            "(e2e/install_chromium.sh)", pytrace=False,
+            "(e2e/install_chromium.sh)",
+            pytrace=False,
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -99,8 +105,9 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_browser(request: pytest.FixtureRequest, chromium: Browser
-                 ) -> Iterator[Callable[[str], Page]]:
+def open_browser(
+    request: pytest.FixtureRequest, chromium: Browser
+) -> Iterator[Callable[[str], Page]]:
     """Open a browser with cookies of its own, as on another machine, named `label`."""
     pages: dict[str, Page] = {}
     request.node.stash[PAGES] = pages

@@ -1,4 +1,5 @@
 """What the end-to-end tests do: in a browser as a person would, or as a REST client."""
+
 import json
 import os
 import urllib.error
@@ -44,7 +45,8 @@ def http_json(
 def token_login(server: LiveServer, username: str) -> dict:
     """Log in with `POST /api/v1/auth/login/`; return its answer (token, session...)."""
     status, body = http_json(
-        server.url("/api/v1/auth/login/"), method="POST",
+        server.url("/api/v1/auth/login/"),
+        method="POST",
         body={"username": username, "password": DEMO_PASSWORD},
     )
     assert status == 200, body
@@ -91,7 +93,7 @@ def current_session_id(page: Page, server: LiveServer) -> str:
 def browsable_body(page: Page) -> dict:
     """The JSON answer that the browsable API page on screen shows under its headers."""
     shown = page.inner_text(".response-info pre")
-    return json.loads(shown[shown.index("{"):])
+    return json.loads(shown[shown.index("{") :])
 
 
 def browsable_status(page: Page) -> str:

@@ -1,4 +1,5 @@
 """One live session per user (the default policy), seen from real browsers."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -43,7 +44,8 @@ def test_login_in_second_browser_ends_first(server, open_browser):
     assert response.status == 403
     assert browsable_status(browser_a) == "HTTP 403 Forbidden"
     assert browsable_body(browser_a) == {
-        "detail": str(SUPERSEDED_DETAIL), "code": "session_superseded"
+        "detail": str(SUPERSEDED_DETAIL),
+        "code": "session_superseded",
     }
     assert str(SUPERSEDED_DETAIL) in browser_a.inner_text("body")
     save_readme_screenshot(browser_a, "browser-403-superseded")
@@ -102,5 +104,7 @@ def test_browser_login_after_token_login_ends_token_session(server, open_browser
     assert status == 403
     assert body == {"detail": str(SUPERSEDED_DETAIL), "code": "session_superseded"}
     assert browser.goto(server.url("/api/v1/auth/users/me/")).status == 200
-    assert api_get_in_browser(browser, server, "/api/v1/auth/users/me/")[1][
-        "username"] == "carol"
+    assert (
+        api_get_in_browser(browser, server, "/api/v1/auth/users/me/")[1]["username"]
+        == "carol"
+    )

@@ -1,5 +1,6 @@
 """Two live sessions allowed (`SESSION_POLICY_MAX_SESSIONS_PER_USER=2`): logging out in
 one browser ends only that session, and the other browser's session list says so."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -68,8 +69,6 @@ def test_logout_link_asks_before_logging_out(server_two_sessions, open_browser):
     assert api_get_in_browser(browser, server, "/api/v1/auth/users/me/")[0] == 401
     browser_b = open_browser("B")
     browsable_login(browser_b, server, "bob", next_path="/api/v1/auth/users/me/")
-    status, body = api_get_in_browser(
-        browser_b, server, f"{SESSIONS_PATH}{session}/"
-    )
+    status, body = api_get_in_browser(browser_b, server, f"{SESSIONS_PATH}{session}/")
     assert status == 200
     assert body["end_reason"] == EndReason.LOGOUT

@@ -1,4 +1,5 @@
 """Swagger UI at /docs/: every endpoint group shows; a token authorizes "Try it out"."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -7,7 +8,14 @@ from e2e.helpers import http_json, token_login
 pytestmark = pytest.mark.e2e
 
 EXPECTED_TAGS = {
-    "auth", "me", "sessions", "staff", "users", "health", "activity", "original routes"
+    "auth",
+    "me",
+    "sessions",
+    "staff",
+    "users",
+    "health",
+    "activity",
+    "original routes",
 }
 LIST_MY_SESSIONS = "api_v1_auth_users_me_sessions_list"  # GET .../users/me/sessions/
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
@@ -19,7 +27,8 @@ def test_swagger_ui_lists_every_endpoint_group(server, open_browser):
     operations = {
         (operation["tags"][0], operation["operationId"])
         for path_item in schema["paths"].values()
-        for method, operation in path_item.items() if method in HTTP_METHODS
+        for method, operation in path_item.items()
+        if method in HTTP_METHODS
     }
     schema_tags = {tag for tag, _ in operations}
     assert EXPECTED_TAGS <= schema_tags

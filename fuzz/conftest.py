@@ -1,4 +1,5 @@
 """A live server on 127.0.0.1 with a fresh SQLite database, for the fuzz run."""
+
 import os
 from collections.abc import Iterator
 
@@ -12,7 +13,7 @@ from serving.runner import DevServer, clean_env, manage
 def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("fuzz")
     env = clean_env(
-        # FUZZ_DATABASE_URL points the run at PostgreSQL (where NUL bytes would be 500s).
+        # FUZZ_DATABASE_URL runs it on PostgreSQL (NUL bytes would be 500s there).
         DATABASE_URL=os.environ.get("FUZZ_DATABASE_URL")
         or f"sqlite:///{workdir}/fuzz.sqlite3",
         # runserver starts a thread per request; persistent connections would pile up.

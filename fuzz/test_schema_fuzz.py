@@ -5,6 +5,7 @@ A server is started on 127.0.0.1 with a fresh SQLite database; every operation g
 answer must match its documented status codes, content type and body schema. Run with
 `make fuzz`; CI runs it too.
 """
+
 import json
 import os
 import urllib.request
@@ -20,10 +21,19 @@ CHECKS = [
     schemathesis.checks.content_type_conformance,
     schemathesis.checks.response_schema_conformance,
 ]
-NO_CONTENT_CHECKS = [check for check in CHECKS
-                     if check is not schemathesis.checks.content_type_conformance]
-ENDED_CODES = {"session_superseded", "session_terminated", "session_expired",
-               "session_logged_out", "session_password_changed", "account_disabled"}
+NO_CONTENT_CHECKS = [
+    check
+    for check in CHECKS
+    if check is not schemathesis.checks.content_type_conformance
+]
+ENDED_CODES = {
+    "session_superseded",
+    "session_terminated",
+    "session_expired",
+    "session_logged_out",
+    "session_password_changed",
+    "account_disabled",
+}
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +55,8 @@ class StaffToken:
         if self.token is None:
             body = json.dumps({"username": self.username, "password": self.password})
             request = urllib.request.Request(
-                f"{self.base_url}/api/v1/auth/login/", data=body.encode(),
+                f"{self.base_url}/api/v1/auth/login/",
+                data=body.encode(),
                 headers={"Content-Type": "application/json"},
             )
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -70,8 +81,9 @@ def staff_token(live_server_url, demo_staff) -> StaffToken:
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_5xx_or_off_its_schema(case, staff_token):
-    response = case.call(headers={"Authorization": f"Token {staff_token.current()}"},
-                         timeout=30)
+    response = case.call(
+        headers={"Authorization": f"Token {staff_token.current()}"}, timeout=30
+    )
     staff_token.notice(response)
     # A 204 has no body, hence no Content-Type (RFC 9110); everything else is checked.
     no_content = response.status_code == 204 and not response.content

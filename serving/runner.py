@@ -88,7 +88,7 @@ def database_drop(url: str) -> None:
 
 
 def manage(*args: str, env: Mapping[str, str], quiet: bool = False) -> str:
-    """Run `manage.py <args>` with this environment; return its output, raise on failure."""
+    """Run `manage.py <args>` in this environment; return its output or raise."""
     result = subprocess.run(
         [PYTHON, "manage.py", *args],
         cwd=ROOT,
@@ -123,16 +123,25 @@ def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
 
 # Variables of the caller's shell that would point a test server elsewhere or change it.
 INHERITED_ENV_DROPPED = (
-    "DATABASE_URL", "REDIS_URL", "DJANGO_CACHE_PREFIX", "DJANGO_DEBUG",
-    "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_COOKIES", "DJANGO_NUM_PROXIES",
-    "DJANGO_ALLOWED_HOSTS", "EMAIL_HOST", "SESSION_POLICY_", "THROTTLE_",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_CACHE_PREFIX",
+    "DJANGO_DEBUG",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_SECURE_COOKIES",
+    "DJANGO_NUM_PROXIES",
+    "DJANGO_ALLOWED_HOSTS",
+    "EMAIL_HOST",
+    "SESSION_POLICY_",
+    "THROTTLE_",
 )
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """The caller's environment without what would change a test server, plus overrides."""
+    """The caller's environment less what would change a test server, plus overrides."""
     env = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         if not name.startswith(INHERITED_ENV_DROPPED)
     }
     return {**env, "PYTHONUNBUFFERED": "1", **overrides}
@@ -156,7 +165,10 @@ class ServerProcess:
     port_taken_messages = ("already in use", "Connection in use")
 
     def __init__(
-        self, *, env: Mapping[str, str], port: int | None = None,
+        self,
+        *,
+        env: Mapping[str, str],
+        port: int | None = None,
         log_path: Path | None = None,
     ) -> None:
         self.fixed_port = port
@@ -179,7 +191,9 @@ class ServerProcess:
                 return self
             except BaseException:
                 self.stop()
-                taken = any(m in log_tail(self.log_path) for m in self.port_taken_messages)
+                taken = any(
+                    m in log_tail(self.log_path) for m in self.port_taken_messages
+                )
                 if attempt == 2 or self.fixed_port or not taken:
                     raise
                 self.port = free_port()
@@ -214,7 +228,8 @@ class ServerProcess:
                 pass
             time.sleep(0.2)
         raise RuntimeError(
-            f"{self.name} did not answer /api/v1/health/ within {self.start_seconds} s:\n"
+            f"{self.name} did not answer /api/v1/health/ within {self.start_seconds} "
+            f"s:\n"
             f"{log_tail(self.log_path)}"
         )
 
@@ -248,8 +263,9 @@ class Gunicorn(ServerProcess):
         extra_args: tuple[str, ...] = (),
         log_path: Path | None = None,
     ) -> None:
-        super().__init__(env={**env, "WEB_CONCURRENCY": str(workers)}, port=port,
-                         log_path=log_path)
+        super().__init__(
+            env={**env, "WEB_CONCURRENCY": str(workers)}, port=port, log_path=log_path
+        )
         self.extra_args = extra_args
 
     def command(self) -> list[str]:
@@ -269,4 +285,10 @@ class DevServer(ServerProcess):
     start_seconds = 30
 
     def command(self) -> list[str]:
-        return [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"]
+        return [
+            PYTHON,
+            "manage.py",
+            "runserver",
+            "--noreload",
+            f"127.0.0.1:{self.port}",
+        ]

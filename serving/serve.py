@@ -5,7 +5,7 @@ leaves out: PostgreSQL `sessionauth` on 127.0.0.1 (created if missing), Redis db
 the cache and throttles, a secret key generated once into `.serve-secret-key`, and no
 HTTPS redirect or Secure cookies (`DJANGO_SECURE_SSL_REDIRECT=0`,
 `DJANGO_SECURE_COOKIES=0`: a real deployment ends TLS at its proxy and sets both to 1).
-Then `migrate`, `collectstatic` (whitenoise serves Swagger UI and the admin's files), and
+Then `migrate`, `collectstatic` (whitenoise serves Swagger UI and the admin files), and
 gunicorn with gunicorn.conf.py (`WEB_CONCURRENCY` workers, default 2 x cores + 1).
 """
 

@@ -126,7 +126,7 @@ def test_new_login_ends_old_session_on_every_worker_at_once(production_env, tmp_
         f"{sorted(set(stale_pids.values()))} (of {sorted(worker_pids)})"
     )
     assert set(stale_pids.values()) <= worker_pids
-    assert (
-        len(set(live_pids.values())) >= 2
-    ), "the live token was served by several workers"
+    assert len(set(live_pids.values())) >= 2, (
+        "the live token was served by several workers"
+    )
     assert len(set(stale_pids.values())) >= 3, "the refusals came from several workers"

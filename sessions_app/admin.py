@@ -12,27 +12,57 @@ from sessions_app.models import EndReason, SecurityEvent, UserSession
 admin.site.login_form = AdminLoginForm
 
 SESSION_FIELDS = [
-    "id", "user", "transport", "login_method", "device_name", "browser", "os",
-    "device_type", "ip_address", "location", "user_agent", "created_at", "last_activity",
-    "expires_at", "is_active", "ended_at", "end_reason", "credential_fingerprint",
+    "id",
+    "user",
+    "transport",
+    "login_method",
+    "device_name",
+    "browser",
+    "os",
+    "device_type",
+    "ip_address",
+    "location",
+    "user_agent",
+    "created_at",
+    "last_activity",
+    "expires_at",
+    "is_active",
+    "ended_at",
+    "end_reason",
+    "credential_fingerprint",
 ]
 
 
 class ReadOnlySessionMixin:
-    def has_add_permission(self, request: HttpRequest, obj: UserSession | None = None) -> bool:
+    def has_add_permission(
+        self, request: HttpRequest, obj: UserSession | None = None
+    ) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: UserSession | None = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: UserSession | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: UserSession | None = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: UserSession | None = None
+    ) -> bool:
         return False
 
 
 @admin.register(UserSession)
 class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
-    list_display = ["user", "device_name", "transport", "ip_address", "location",
-                    "created_at", "last_activity", "is_active", "end_reason"]
+    list_display = [
+        "user",
+        "device_name",
+        "transport",
+        "ip_address",
+        "location",
+        "created_at",
+        "last_activity",
+        "is_active",
+        "end_reason",
+    ]
     list_filter = ["is_active", "transport", "end_reason", "login_method", "location"]
     search_fields = ["user__username", "user__mobile", "ip_address", "device_name"]
     list_select_related = ["user"]
@@ -50,7 +80,8 @@ class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
     @admin.action(description="End the selected sessions", permissions=["view"])
     def end_selected_sessions(self, request: HttpRequest, queryset: QuerySet) -> None:
         ended = services.session_end_all(
-            sessions=queryset.filter(is_active=True), reason=EndReason.TERMINATED_BY_STAFF
+            sessions=queryset.filter(is_active=True),
+            reason=EndReason.TERMINATED_BY_STAFF,
         )
         self.message_user(
             request,
@@ -62,8 +93,16 @@ class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
 
 class UserSessionInline(ReadOnlySessionMixin, admin.TabularInline):
     model = UserSession
-    fields = ["device_name", "transport", "ip_address", "location", "created_at",
-              "last_activity", "is_active", "end_reason"]
+    fields = [
+        "device_name",
+        "transport",
+        "ip_address",
+        "location",
+        "created_at",
+        "last_activity",
+        "is_active",
+        "end_reason",
+    ]
     readonly_fields = fields
     ordering = ["-created_at"]
     extra = 0
@@ -88,11 +127,27 @@ class UserWithSessionsAdmin(_user_admin_class):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
-    list_display = ["created_at", "kind", "user", "ip_address", "device_name", "location"]
+    list_display = [
+        "created_at",
+        "kind",
+        "user",
+        "ip_address",
+        "device_name",
+        "location",
+    ]
     list_filter = ["kind", "location"]
     search_fields = ["user__username", "user__mobile", "ip_address", "device_name"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    fields = ["created_at", "kind", "user", "session", "ip_address", "user_agent",
-              "device_name", "location", "detail"]
+    fields = [
+        "created_at",
+        "kind",
+        "user",
+        "session",
+        "ip_address",
+        "user_agent",
+        "device_name",
+        "location",
+        "detail",
+    ]
     readonly_fields = fields

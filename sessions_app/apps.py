@@ -32,5 +32,8 @@ class SessionsAppConfig(AppConfig):
             (post_save, receivers.on_user_saved, get_user_model()),
         ]
         for signal, receiver, sender in connections:
-            signal.connect(receiver, sender=sender,
-                           dispatch_uid=f"sessions_app.{receiver.__name__}")
+            signal.connect(
+                receiver,
+                sender=sender,
+                dispatch_uid=f"sessions_app.{receiver.__name__}",
+            )

@@ -1,6 +1,7 @@
 """Token and cookie authentication. Both fail closed: an ended session's credential
 authenticates nobody, and is remembered on the request so `HasLiveSession` can say why.
 """
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import (
@@ -12,8 +13,8 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from sessions_app import selectors, services
-from sessions_app.models import UserSession
 from sessions_app.middleware import remember_ended_session
+from sessions_app.models import UserSession
 
 TOKEN_KEYWORDS = (b"token", b"bearer")
 TOKEN_MAX_LENGTH = 128

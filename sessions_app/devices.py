@@ -1,4 +1,5 @@
-"""What a login came from: client IP, device from the user agent, location from the IP."""
+"""Where a login came from: client IP, device from the user agent, place from the IP."""
+
 import functools
 import ipaddress
 import re
@@ -41,7 +42,8 @@ def request_origin(request: HttpRequest | None) -> RequestOrigin:
     if request is None:
         return RequestOrigin(ip_address=None, user_agent="")
     return RequestOrigin(
-        ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
 
 
@@ -95,8 +97,12 @@ def describe_device(user_agent: str) -> Device:
     else:
         device_type = "other"
     device_name = f"{browser} on {os_name}" if os_name else browser
-    return Device(browser=browser[:64], os=os_name[:64], device_type=device_type,
-                  device_name=device_name[:140])
+    return Device(
+        browser=browser[:64],
+        os=os_name[:64],
+        device_type=device_type,
+        device_name=device_name[:140],
+    )
 
 
 @functools.cache

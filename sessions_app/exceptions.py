@@ -1,4 +1,5 @@
 """The API errors of the session lifecycle, and the sentences users read."""
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
@@ -18,7 +19,7 @@ SESSION_LIMIT_DETAIL = _(
     "There is already a session up and running. Please log out and log in again."
 )
 
-# end reason -> (403 code, sentence) for a request that carries that session's credential
+# end reason -> (403 code, sentence) for a request carrying that session's credential
 ENDED_SESSION_ERRORS = {
     EndReason.SUPERSEDED: ("session_superseded", SUPERSEDED_DETAIL),
     EndReason.TERMINATED: ("session_terminated", TERMINATED_DETAIL),

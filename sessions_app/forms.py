@@ -1,5 +1,6 @@
 """Login forms of the browsable API and the admin: the same failed-login limits as the
 API, and a form error (never a 500) under `ON_LIMIT=refuse_new`."""
+
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -7,7 +8,6 @@ from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
 from accounts.models import User
-
 from sessions_app import selectors
 from sessions_app.devices import request_origin
 from sessions_app.exceptions import SESSION_LIMIT_DETAIL
@@ -41,7 +41,9 @@ class LoginPolicyMixin:
         super().confirm_login_allowed(user)
         own = getattr(self.request, "user_session", None)  # this browser's, replaced
         if selectors.session_would_be_refused(
-            user_id=user.pk, transport=Transport.COOKIE, now=timezone.now(),
+            user_id=user.pk,
+            transport=Transport.COOKIE,
+            now=timezone.now(),
             replacing_session_id=own.pk if own else None,
         ):
             raise ValidationError(SESSION_LIMIT_DETAIL, code="session_limit_reached")

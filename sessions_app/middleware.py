@@ -21,7 +21,7 @@ def remember_ended_session(request: HttpRequest, session: UserSession) -> None:
 
 
 class LiveSessionMiddleware:
-    """Set `request.user_session` to the browser's live session, or forget the cookie."""
+    """Set `request.user_session` to the browser's live session, or drop the cookie."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

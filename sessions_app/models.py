@@ -1,4 +1,5 @@
-"""Sessions: one `UserSession` per sign-in, whatever the transport, and the cookie store."""
+"""Sessions: one `UserSession` per sign-in whatever the transport; the cookie store."""
+
 import uuid
 
 from django.conf import settings
@@ -29,17 +30,19 @@ class EndReason(models.TextChoices):
 
 
 class UserSession(models.Model):
-    """One sign-in. Live while `is_active`; only `sessions_app.services` changes that."""
+    """One sign-in. Live while `is_active`; only `sessions_app.services` changes it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_sessions"
     )
     transport = models.CharField(max_length=10, choices=Transport.choices)
-    session_key_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    session_key_digest = models.CharField(
+        max_length=64, null=True, blank=True, unique=True
+    )
     token_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
     # The user's session auth hash (an HMAC of the password hash) when this session last
-    # proved the password: a password changed by any path (admin, shell, command) ends it.
+    # proved the password: a password changed by any path (admin, shell) ends it.
     auth_hash = models.CharField(max_length=128, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
@@ -61,8 +64,12 @@ class UserSession(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["user", "is_active", "created_at"], name="usersession_user_live"),
-            models.Index(fields=["is_active", "expires_at"], name="usersession_live_expiry"),
+            models.Index(
+                fields=["user", "is_active", "created_at"], name="usersession_user_live"
+            ),
+            models.Index(
+                fields=["is_active", "expires_at"], name="usersession_live_expiry"
+            ),
             models.Index(fields=["is_active", "ended_at"], name="usersession_ended"),
         ]
 
@@ -70,7 +77,8 @@ class UserSession(models.Model):
         state = "live" if self.is_active else f"ended: {self.end_reason}"
         device = self.device_name or "unknown device"
         started = f", {self.created_at:%Y-%m-%d %H:%M} UTC" if self.created_at else ""
-        return f"{self.transport} session {str(self.pk)[:8]} on {device}{started} ({state})"
+        short_id = str(self.pk)[:8]
+        return f"{self.transport} session {short_id} on {device}{started} ({state})"
 
 
 class BrowserSession(AbstractBaseSession):
@@ -79,7 +87,9 @@ class BrowserSession(AbstractBaseSession):
     The row is deleted when its `UserSession` ends, so Django sees an anonymous visitor.
     """
 
-    session_key = models.CharField("session key digest", max_length=64, primary_key=True)
+    session_key = models.CharField(
+        "session key digest", max_length=64, primary_key=True
+    )
     user_session = models.ForeignKey(
         UserSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -125,11 +135,18 @@ class SecurityEvent(models.Model):
     """Something security-relevant that happened to an account; never a secret."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="security_events",
     )
     session = models.ForeignKey(
-        UserSession, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        UserSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
     )
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -141,7 +158,12 @@ class SecurityEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="securityevent_user_recent")]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"], name="securityevent_user_recent"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.user_id or 'unknown user'} {self.created_at:%Y-%m-%d %H:%M}"
+        user = self.user_id or "unknown user"
+        return f"{self.kind} {user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,5 @@
 """The live-session permission, first in the default permissions."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,4 +1,5 @@
 """How `sessions_app` reacts to Django's, `accounts`' and its own signals."""
+
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
@@ -9,13 +10,19 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.selectors import user_get_by_mobile, user_get_by_username
 from config.app_settings import policy
 from sessions_app import notifications, selectors, services
-from accounts.models import User
 from sessions_app.devices import request_origin
 from sessions_app.exceptions import SessionLimitReached
-from sessions_app.models import EndReason, EventKind, LoginMethod, Transport, UserSession
+from sessions_app.models import (
+    EndReason,
+    EventKind,
+    LoginMethod,
+    Transport,
+    UserSession,
+)
 from sessions_app.session_store import USER_SESSION_KEY
 
 
@@ -26,7 +33,9 @@ def login_method_of(request: HttpRequest) -> str:
     return LoginMethod.PASSWORD_BROWSER
 
 
-def on_user_logged_in(sender: object, request: HttpRequest, user: User, **kwargs: Any) -> None:
+def on_user_logged_in(
+    sender: object, request: HttpRequest, user: User, **kwargs: Any
+) -> None:
     """Record the cookie session Django has just attached to this login."""
     if kwargs.get("user_session") is not None:  # a token login already started it
         return
@@ -56,7 +65,9 @@ def on_user_logged_in(sender: object, request: HttpRequest, user: User, **kwargs
     request.user_session = started.session
 
 
-def on_user_logged_out(sender: object, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+def on_user_logged_out(
+    sender: object, request: HttpRequest, user: User | None, **kwargs: Any
+) -> None:
     """End the session that is logging out, whichever transport it used."""
     session: UserSession | None = kwargs.get("user_session") or getattr(
         request, "user_session", None
@@ -66,12 +77,17 @@ def on_user_logged_out(sender: object, request: HttpRequest, user: User | None, 
 
 
 def on_password_changed(
-    sender: object, user: User, keep_session_id: UUID | None = None, **kwargs: Any) -> None:
-    """End the user's other sessions after a password change; keep the one that made it."""
+    sender: object, user: User, keep_session_id: UUID | None = None, **kwargs: Any
+) -> None:
+    """End the user's other sessions after a password change; keep the current one."""
     kept = selectors.session_get(keep_session_id) if keep_session_id else None
-    services.security_event_record(kind=EventKind.PASSWORD_CHANGED, user=user, session=kept)
+    services.security_event_record(
+        kind=EventKind.PASSWORD_CHANGED, user=user, session=kept
+    )
     services.session_end_others(
-        user_id=user.pk, keep_session_id=keep_session_id, reason=EndReason.PASSWORD_CHANGED
+        user_id=user.pk,
+        keep_session_id=keep_session_id,
+        reason=EndReason.PASSWORD_CHANGED,
     )
     if kept is not None:
         services.session_renew_auth_hash(session_id=kept.pk, user=user)
@@ -81,7 +97,9 @@ def on_user_saved(
     sender: object,
     instance: User,
     created: bool,
-    update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     """End every session of a user who has just been deactivated."""
     if created or instance.is_active:
         return
@@ -90,53 +108,84 @@ def on_user_saved(
     services.session_end_others(user_id=instance.pk, reason=EndReason.USER_DEACTIVATED)
 
 
-def on_session_started(sender: object,
+def on_session_started(
+    sender: object,
     session: UserSession,
     at: datetime,
-    ended_sessions: Sequence[UserSession] = (), **kwargs: Any
+    ended_sessions: Sequence[UserSession] = (),
+    **kwargs: Any,
 ) -> None:
-    """Record the login; flag and announce one that ended others or came from somewhere new."""
+    """Record the login; flag and announce one that ended others or came from afar."""
     services.security_event_record(
-        kind=EventKind.LOGIN, session=session, at=at,
+        kind=EventKind.LOGIN,
+        session=session,
+        at=at,
         detail={"login_method": session.login_method, "transport": session.transport},
     )
     first_from = selectors.session_is_first_from(session=session)
     if any(first_from.values()):
         services.security_event_record(
-            kind=EventKind.NEW_DEVICE, session=session, at=at,
-            detail={"new_device": first_from["device"], "new_location": first_from["location"]},
+            kind=EventKind.NEW_DEVICE,
+            session=session,
+            at=at,
+            detail={
+                "new_device": first_from["device"],
+                "new_location": first_from["location"],
+            },
         )
-    if policy.NOTIFY_NEW_LOGIN and session.user.email and (
-        ended_sessions or any(first_from.values())
+    if (
+        policy.NOTIFY_NEW_LOGIN
+        and session.user.email
+        and (ended_sessions or any(first_from.values()))
     ):
-        transaction.on_commit(partial(
-            notifications.send_new_login_notice,
-            session=session, ended_count=len(ended_sessions), **first_from,
-        ))
+        transaction.on_commit(
+            partial(
+                notifications.send_new_login_notice,
+                session=session,
+                ended_count=len(ended_sessions),
+                **first_from,
+            )
+        )
 
 
-def on_session_ended(sender: object, session: UserSession, reason: str, at: datetime,
-                     **kwargs: Any) -> None:
+def on_session_ended(
+    sender: object, session: UserSession, reason: str, at: datetime, **kwargs: Any
+) -> None:
     """Record why a session ended."""
     services.security_event_record(
-        kind=services.END_REASON_EVENTS[reason], session=session, at=at,
+        kind=services.END_REASON_EVENTS[reason],
+        session=session,
+        at=at,
         detail={"reason": reason},
     )
 
 
-def on_user_login_failed(sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: Any) -> None:
+def on_user_login_failed(
+    sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """Record a failed login: on the account if it exists; never the password."""
     if credentials.get("mobile"):
         user, by = user_get_by_mobile(str(credentials["mobile"])), "mobile"
     else:
         user, by = user_get_by_username(credentials.get("username") or ""), "username"
     services.security_event_record(
-        kind=EventKind.LOGIN_FAILED, user=user, detail={"by": by}, **request_origin(request)._asdict()
+        kind=EventKind.LOGIN_FAILED,
+        user=user,
+        detail={"by": by},
+        **request_origin(request)._asdict(),
     )
 
 
-def on_request_throttled(sender: object, scope: str, ident: str, request: HttpRequest | None = None, **kwargs: Any) -> None:
+def on_request_throttled(
+    sender: object,
+    scope: str,
+    ident: str,
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
     """Record that a rate limit tripped (the client IP, never the account name)."""
     services.security_event_record(
-        kind=EventKind.THROTTLED, detail={"scope": scope}, **request_origin(request)._asdict()
+        kind=EventKind.THROTTLED,
+        detail={"scope": scope},
+        **request_origin(request)._asdict(),
     )

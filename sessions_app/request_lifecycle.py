@@ -14,7 +14,7 @@ from sessions_app.models import Transport, UserSession
 
 
 def announce_token_login(request: Request, started: services.SessionStart) -> None:
-    """Send `user_logged_in` for a token session so every receiver runs as for a cookie."""
+    """Send `user_logged_in` for a token session: receivers run as for a cookie."""
     user = started.session.user
     user_logged_in.send(
         sender=type(user), request=request, user=user, user_session=started.session
@@ -25,7 +25,10 @@ def logout_current_session(request: Request) -> UserSession:
     """Log out the session making the request, whichever transport it uses."""
     session: UserSession = request.auth
     user_logged_out.send(
-        sender=type(request.user), request=request, user=request.user, user_session=session
+        sender=type(request.user),
+        request=request,
+        user=request.user,
+        user_session=session,
     )
     if session.transport == Transport.COOKIE:
         request._request.session.flush()
@@ -38,4 +41,6 @@ def rekey_after_password_change(request: Request) -> None:
     if session.transport != Transport.COOKIE:
         return  # a token session's auth hash was renewed by the service
     update_session_auth_hash(request._request, request.user)  # rotates the key
-    services.session_rekey(session=session, session_key=request._request.session.session_key)
+    services.session_rekey(
+        session=session, session_key=request._request.session.session_key
+    )

@@ -1,4 +1,5 @@
 """Reads of sessions."""
+
 from datetime import datetime
 from uuid import UUID
 
@@ -10,7 +11,9 @@ from sessions_app.models import SecurityEvent, UserSession
 from sessions_app.token_lookup import session_by_token_digest
 
 
-def session_list_live(*, user_id: UUID, transport: str | None = None) -> QuerySet[UserSession]:
+def session_list_live(
+    *, user_id: UUID, transport: str | None = None
+) -> QuerySet[UserSession]:
     """Return the user's live sessions, oldest first; one transport only if given."""
     sessions = UserSession.objects.filter(user_id=user_id, is_active=True)
     if transport is not None:
@@ -73,7 +76,9 @@ def session_would_be_refused(
     """
     if policy.ON_LIMIT != OnLimit.REFUSE_NEW:
         return False
-    live = session_list_live(user_id=user_id, transport=limit_scope_transport(transport))
+    live = session_list_live(
+        user_id=user_id, transport=limit_scope_transport(transport)
+    )
     if replacing_session_id:
         live = live.exclude(pk=replacing_session_id)
     unexpired = live.filter(
@@ -90,7 +95,9 @@ def session_get(session_id: UUID | str) -> UserSession | None:
 SESSION_STATUSES = ("active", "ended", "all")
 
 
-def session_list_for_user(*, user_id: UUID, status: str = "active") -> QuerySet[UserSession]:
+def session_list_for_user(
+    *, user_id: UUID, status: str = "active"
+) -> QuerySet[UserSession]:
     """Return the user's sessions, newest first: live ones, ended ones, or all."""
     sessions = UserSession.objects.filter(user_id=user_id)
     if status == "active":

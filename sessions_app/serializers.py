@@ -1,11 +1,11 @@
 """Input validation and output shapes for sign-in and sessions."""
+
 from django.utils.translation import gettext_lazy as _
 from drf_yasg.utils import swagger_serializer_method
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from accounts.models import User
-
 from accounts.serializers import UserSerializer
 from sessions_app.models import SecurityEvent, UserSession
 from sessions_app.selectors import SESSION_STATUSES
@@ -16,14 +16,16 @@ class LoginSerializer(serializers.Serializer):
 
     username = serializers.CharField(required=False, max_length=150)
     mobile = PhoneNumberField(
-        required=False, help_text="Any spelling: 9012345678, +91 90123 45678, +919012345678."
+        required=False,
+        help_text="Any spelling: 9012345678, +91 90123 45678, +919012345678.",
     )
     password = serializers.CharField(
         trim_whitespace=False, max_length=128, style={"input_type": "password"}
     )
     force = serializers.BooleanField(
-        required=False, default=False,
-        help_text="With ON_LIMIT=refuse_new: end the other sessions instead of refusing.",
+        required=False,
+        default=False,
+        help_text="With ON_LIMIT=refuse_new: end the other sessions, do not refuse.",
     )
 
     default_error_messages = {
@@ -42,7 +44,9 @@ class LoginSerializer(serializers.Serializer):
 
 class DeviceInfoSerializer(serializers.Serializer):
     browser = serializers.CharField()
-    os = serializers.CharField(allow_blank=True, help_text="Empty when the client says none.")
+    os = serializers.CharField(
+        allow_blank=True, help_text="Empty when the client says none."
+    )
     device = serializers.CharField(source="device_type")
 
 
@@ -55,9 +59,21 @@ class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = UserSession
         fields = [
-            "id", "device_name", "device_info", "ip_address", "user_agent", "location",
-            "login_method", "transport", "is_active", "is_current", "created_at",
-            "last_activity", "expires_at", "ended_at", "end_reason",
+            "id",
+            "device_name",
+            "device_info",
+            "ip_address",
+            "user_agent",
+            "location",
+            "login_method",
+            "transport",
+            "is_active",
+            "is_current",
+            "created_at",
+            "last_activity",
+            "expires_at",
+            "ended_at",
+            "end_reason",
         ]
         read_only_fields = fields
 
@@ -101,12 +117,15 @@ class CurrentUserSerializer(UserSerializer):
 
     @swagger_serializer_method(serializer_or_field=SessionSerializer)
     def get_session(self, user: User) -> dict:
-        return SessionSerializer(self.context["current_session"], context=self.context).data
+        return SessionSerializer(
+            self.context["current_session"], context=self.context
+        ).data
 
 
 class SessionListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=SESSION_STATUSES, default="active",
+        choices=SESSION_STATUSES,
+        default="active",
         help_text="active (default), ended or all.",
     )
 
@@ -135,9 +154,12 @@ class StaffUserSessionsSerializer(serializers.Serializer):
     username = serializers.CharField()
     mobile = serializers.CharField()
     active_sessions = SessionSerializer(many=True)
-    sessions = SessionSerializer(many=True, required=False,
-                                 help_text="Only with verbose=true: the latest sessions, "
-                                           "ended ones too (at most 100).")
+    sessions = SessionSerializer(
+        many=True,
+        required=False,
+        help_text="Only with verbose=true: the latest sessions, "
+        "ended ones too (at most 100).",
+    )
 
 
 class SecurityEventSerializer(serializers.ModelSerializer):
@@ -145,8 +167,16 @@ class SecurityEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SecurityEvent
-        fields = ["id", "kind", "session", "ip_address", "device_name", "location",
-                  "created_at", "detail"]
+        fields = [
+            "id",
+            "kind",
+            "session",
+            "ip_address",
+            "device_name",
+            "location",
+            "created_at",
+            "detail",
+        ]
         read_only_fields = fields
 
 

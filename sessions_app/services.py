@@ -3,6 +3,7 @@
 Only this module opens or ends a `UserSession`; it announces `session_started` and
 `session_ended` inside the same transaction, so listeners stay consistent with it.
 """
+
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -102,13 +103,17 @@ def session_start(
         reauthenticated_at=now,  # a login is a step-up at its own time
         expires_at=now + _time_to_live(transport),
     )
-    session_started.send(sender=UserSession, session=session, at=now, ended_sessions=ended)
+    session_started.send(
+        sender=UserSession, session=session, at=now, ended_sessions=ended
+    )
     return SessionStart(session=session, token=token, ended_sessions=ended)
 
 
 @transaction.atomic
-def session_end(*, session: UserSession, reason: str, at: datetime | None = None) -> bool:
-    """End a live session exactly once and announce it; False if it had already ended."""
+def session_end(
+    *, session: UserSession, reason: str, at: datetime | None = None
+) -> bool:
+    """End a live session exactly once and announce it; False if it had ended."""
     now = at or timezone.now()
     changed = UserSession.objects.filter(pk=session.pk, is_active=True).update(
         is_active=False, ended_at=now, end_reason=reason
@@ -143,21 +148,25 @@ def session_end_others(
 
 
 def session_check_live(*, session: UserSession, at: datetime | None = None) -> bool:
-    """Tell whether a session may act now: end it if it just expired, else note activity."""
+    """Tell whether a session may act now: end it if it just expired, else note use."""
     if not session.is_active:
         return False
     now = at or timezone.now()
     if not session.user.is_active:
         session_end(session=session, reason=EndReason.USER_DEACTIVATED, at=now)
         return False
-    if not constant_time_compare(session.auth_hash, session.user.get_session_auth_hash()):
+    if not constant_time_compare(
+        session.auth_hash, session.user.get_session_auth_hash()
+    ):
         session_end(session=session, reason=EndReason.PASSWORD_CHANGED, at=now)
         return False
     if selectors.session_is_expired(session, now=now):
         session_end(session=session, reason=EndReason.EXPIRED, at=now)
         return False
     if now - session.last_activity >= policy.ACTIVITY_UPDATE_INTERVAL:
-        UserSession.objects.filter(pk=session.pk, is_active=True).update(last_activity=now)
+        UserSession.objects.filter(pk=session.pk, is_active=True).update(
+            last_activity=now
+        )
         session.last_activity = now
     return True
 
@@ -198,13 +207,17 @@ def user_register(
 def session_password_change(
     *, user: User, new_password: str, keep_session: UserSession | None = None
 ) -> list[UserSession]:
-    """Set a new password, ending every session but `keep_session`; return those ended."""
+    """Set a new password, end every session but `keep_session`; return those ended."""
     keep_session_id = keep_session.pk if keep_session is not None else None
     ended = session_end_others(
-        user_id=user.pk, keep_session_id=keep_session_id, reason=EndReason.PASSWORD_CHANGED
+        user_id=user.pk,
+        keep_session_id=keep_session_id,
+        reason=EndReason.PASSWORD_CHANGED,
     )
     # The receiver of `password_changed` records the event and keeps `keep_session`.
-    user_change_password(user=user, new_password=new_password, keep_session_id=keep_session_id)
+    user_change_password(
+        user=user, new_password=new_password, keep_session_id=keep_session_id
+    )
     return ended
 
 
@@ -245,7 +258,7 @@ def security_event_record(
     detail: dict | None = None,
     at: datetime | None = None,
 ) -> SecurityEvent:
-    """Record a security event; device and place come from the session, else the request."""
+    """Record a security event; device and place from the session, else the request."""
     if session is not None:
         user = user or session.user
         ip_address = ip_address or session.ip_address

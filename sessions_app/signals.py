@@ -1,4 +1,5 @@
 """Signals `sessions_app` announces when a session starts or ends."""
+
 from django.dispatch import Signal
 
 # session (UserSession), at (datetime); sent inside the transaction that opened it.

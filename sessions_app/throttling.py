@@ -4,11 +4,12 @@ An attacker can neither guess many passwords for one account from one address, n
 lock the owner out cheaply from many addresses (the per-account limit is ten times
 higher). The account is named the same way whether it exists or not.
 """
+
 import hashlib
 import unicodedata
 
-from django.utils.translation import gettext_lazy as _
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 
 from config.throttling import FixedWindow, request_throttled
@@ -32,23 +33,30 @@ def account_key(*, username: str | None = None, mobile: str | None = None) -> st
 
 
 def _windows(account: str, ip: str | None) -> list[FixedWindow]:
-    return [FixedWindow(ACCOUNT_AND_IP, f"{account}:{ip or 'unknown'}"),
-            FixedWindow(ACCOUNT, account)]
+    return [
+        FixedWindow(ACCOUNT_AND_IP, f"{account}:{ip or 'unknown'}"),
+        FixedWindow(ACCOUNT, account),
+    ]
 
 
 def login_failures_check(*, account: str, ip: str | None) -> None:
-    """Refuse (429 `throttled`) an attempt on an account that failed too often lately."""
+    """Refuse (429 `throttled`) an attempt on an account that failed too often."""
     for window in _windows(account, ip):
         if window.is_exhausted():
             raise LoginThrottled(wait=window.retry_after)
 
 
-def login_failure_record(*, account: str, ip: str | None, request: HttpRequest | None = None) -> None:
+def login_failure_record(
+    *, account: str, ip: str | None, request: HttpRequest | None = None
+) -> None:
     """Count a failed login; announce the moment a limit trips."""
-    for window, scope in zip(_windows(account, ip), (ACCOUNT_AND_IP, ACCOUNT)):
+    for window, scope in zip(
+        _windows(account, ip), (ACCOUNT_AND_IP, ACCOUNT), strict=True
+    ):
         if window.hit() == window.limit:
-            request_throttled.send(sender=LoginThrottled, scope=scope, ident=account,
-                                   request=request)
+            request_throttled.send(
+                sender=LoginThrottled, scope=scope, ident=account, request=request
+            )
 
 
 def login_failures_clear(*, account: str, ip: str | None) -> None:

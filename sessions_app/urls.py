@@ -4,8 +4,9 @@ from sessions_app.views import browser, me, signin, staff
 
 app_name = "sessions"
 
-session_list = me.SessionViewSet.as_view({"get": "list", "delete": "end_all"},
-                                            suffix="List")
+session_list = me.SessionViewSet.as_view(
+    {"get": "list", "delete": "end_all"}, suffix="List"
+)
 session_detail = me.SessionViewSet.as_view({"get": "retrieve", "delete": "destroy"})
 
 urlpatterns = [
@@ -13,27 +14,44 @@ urlpatterns = [
     path("auth/login/", signin.LoginView.as_view(), name="login"),
     path("auth/logout/", signin.LogoutView.as_view(), name="logout"),
     path("auth/password/", signin.PasswordChangeView.as_view(), name="password-change"),
-    path("auth/password/reset/", signin.PasswordResetView.as_view(),
-         name="password-reset"),
-    path("auth/password/reset/confirm/", signin.PasswordResetConfirmView.as_view(),
-         name="password-reset-confirm"),
+    path(
+        "auth/password/reset/",
+        signin.PasswordResetView.as_view(),
+        name="password-reset",
+    ),
+    path(
+        "auth/password/reset/confirm/",
+        signin.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path("auth/users/me/", me.MeView.as_view(), name="me"),
-    path("auth/users/me/events/", me.SecurityEventViewSet.as_view({"get": "list"}),
-         name="event-list"),
+    path(
+        "auth/users/me/events/",
+        me.SecurityEventViewSet.as_view({"get": "list"}),
+        name="event-list",
+    ),
     path("auth/users/me/sessions/", session_list, name="session-list"),
     path("auth/users/me/sessions/<uuid:pk>/", session_detail, name="session-detail"),
-    path("users/<str:mobile>/sessions/", staff.StaffUserSessionsView.as_view(),
-         name="staff-user-sessions"),
+    path(
+        "users/<str:mobile>/sessions/",
+        staff.StaffUserSessionsView.as_view(),
+        name="staff-user-sessions",
+    ),
     path("sessions/<uuid:pk>/", staff.StaffSessionView.as_view(), name="staff-session"),
 ]
 
 # The original projects' staff lookups, mounted at the site root ("legacy" namespace).
 legacy_urlpatterns = [
-    path("users/session/<str:mobile>/", staff.StaffUserSessionsView.as_view(),
-         name="staff-user-sessions"),
-    path("users/session/<str:mobile>/v/",
-         staff.StaffUserSessionsView.as_view(always_verbose=True),
-         name="staff-user-sessions-verbose"),
+    path(
+        "users/session/<str:mobile>/",
+        staff.StaffUserSessionsView.as_view(),
+        name="staff-user-sessions",
+    ),
+    path(
+        "users/session/<str:mobile>/v/",
+        staff.StaffUserSessionsView.as_view(always_verbose=True),
+        name="staff-user-sessions-verbose",
+    ),
 ]
 
 # The browsable API's login and logout pages, under DRF's "rest_framework" namespace.

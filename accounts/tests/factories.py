@@ -1,4 +1,5 @@
 """Plain factory functions for users."""
+
 import itertools
 from typing import Any
 

@@ -1,12 +1,17 @@
 """Property tests: any spelling of one mobile number, any NFKC/case variant of one
 username, names one user; normalising twice changes nothing."""
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from phonenumbers import is_valid_number, parse
 
 from accounts.models import User
-from accounts.selectors import normalize_mobile, user_get_by_mobile, user_get_by_username
+from accounts.selectors import (
+    normalize_mobile,
+    user_get_by_mobile,
+    user_get_by_username,
+)
 
 SEPARATORS = st.sampled_from(["", " ", "-", ".", "  "])
 USERNAME = st.from_regex(r"[A-Za-z0-9@.+_-]{1,40}", fullmatch=True)
@@ -30,7 +35,7 @@ def spellings(draw, national: str) -> str:
     groups = draw(st.sampled_from([(5, 5), (3, 3, 4), (10,), (2, 4, 4)]))
     parts, start = [], 0
     for size in groups:
-        parts.append(national[start:start + size])
+        parts.append(national[start : start + size])
         start += size
     return prefix + separator.join(parts)
 
@@ -62,8 +67,11 @@ def test_username_normalisation_is_idempotent_and_folds_fullwidth(username):
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture],
-          deadline=None)
+@settings(
+    max_examples=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    deadline=None,
+)
 @given(data=st.data())
 def test_any_spelling_finds_the_one_user(make_user, data):
     national = data.draw(indian_mobiles())

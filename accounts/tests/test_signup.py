@@ -27,8 +27,16 @@ def test_signup_creates_user_and_no_session(api_client, url):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "username", "mobile", "real_name", "tz", "email", "is_staff",
-                         "date_joined"}
+    assert set(body) == {
+        "id",
+        "username",
+        "mobile",
+        "real_name",
+        "tz",
+        "email",
+        "is_staff",
+        "date_joined",
+    }
     assert body["mobile"] == "+919012345678"
     user = User.objects.get(id=body["id"])
     assert user.check_password("a-long-passphrase-77")
@@ -92,7 +100,9 @@ def test_signup_requires_field(api_client, field):
     ],
 )
 def test_signup_rejects_invalid_value(api_client, field, value):
-    response = api_client.post(reverse("accounts:signup"), signup_data(**{field: value}))
+    response = api_client.post(
+        reverse("accounts:signup"), signup_data(**{field: value})
+    )
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
@@ -106,16 +116,28 @@ def test_signup_rejects_invalid_value(api_client, field, value):
     ids=["too-short", "numeric", "common", "like-the-username"],
 )
 def test_signup_rejects_weak_password(api_client, password):
-    response = api_client.post(reverse("accounts:signup"), signup_data(password=password))
+    response = api_client.post(
+        reverse("accounts:signup"), signup_data(password=password)
+    )
 
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"password"}
     assert User.objects.count() == 0
 
 
-@pytest.mark.parametrize("spelling", ["9012345678", "+91 90123 45678", "+919012345678",
-                                      "090123 45678", "+91-901-234-5678"])
-def test_signup_refuses_mobile_taken_in_another_spelling(api_client, make_user, spelling):
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "9012345678",
+        "+91 90123 45678",
+        "+919012345678",
+        "090123 45678",
+        "+91-901-234-5678",
+    ],
+)
+def test_signup_refuses_mobile_taken_in_another_spelling(
+    api_client, make_user, spelling
+):
     make_user(mobile="+919012345678")
 
     response = api_client.post(reverse("accounts:signup"), signup_data(mobile=spelling))
@@ -126,11 +148,14 @@ def test_signup_refuses_mobile_taken_in_another_spelling(api_client, make_user, 
 
 
 @pytest.mark.parametrize("spelling", ["MEERA", "Meera", "ｍｅｅｒａ"])
-def test_signup_refuses_username_taken_in_another_case_or_width(api_client, make_user,
-                                                               spelling):
+def test_signup_refuses_username_taken_in_another_case_or_width(
+    api_client, make_user, spelling
+):
     make_user(username="meera")
 
-    response = api_client.post(reverse("accounts:signup"), signup_data(username=spelling))
+    response = api_client.post(
+        reverse("accounts:signup"), signup_data(username=spelling)
+    )
 
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"username"}
@@ -138,7 +163,9 @@ def test_signup_refuses_username_taken_in_another_case_or_width(api_client, make
 
 
 def test_signup_stores_username_after_nfkc(api_client):
-    response = api_client.post(reverse("accounts:signup"), signup_data(username="ｍｅｅｒａ"))
+    response = api_client.post(
+        reverse("accounts:signup"), signup_data(username="ｍｅｅｒａ")
+    )
 
     assert response.status_code == 201
     assert response.json()["username"] == "meera"
@@ -146,7 +173,8 @@ def test_signup_stores_username_after_nfkc(api_client):
 
 def test_signup_ignores_attempts_to_set_staff(api_client):
     response = api_client.post(
-        reverse("accounts:signup"), {**signup_data(), "is_staff": True, "is_superuser": True}
+        reverse("accounts:signup"),
+        {**signup_data(), "is_staff": True, "is_superuser": True},
     )
 
     assert response.status_code == 201

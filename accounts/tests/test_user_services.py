@@ -16,7 +16,9 @@ def test_user_signup_turns_a_lost_race_into_a_validation_error(make_user):
     # The serializer's checks passed for both; the database constraint decides.
     with pytest.raises(ValidationError) as error:
         services.user_signup(
-            username="RAVI", mobile="+919822222222", password="whatever-pass-1",
+            username="RAVI",
+            mobile="+919822222222",
+            password="whatever-pass-1",
             real_name="Other Ravi",
         )
 
@@ -29,7 +31,9 @@ def test_user_signup_refuses_a_duplicate_mobile_from_the_database(make_user):
 
     with pytest.raises(ValidationError) as error:
         services.user_signup(
-            username="fresh", mobile="+919811111111", password="whatever-pass-1",
+            username="fresh",
+            mobile="+919811111111",
+            password="whatever-pass-1",
             real_name="Fresh",
         )
 
@@ -54,17 +58,24 @@ def test_user_change_password_sets_it_and_announces_it(make_user):
 
     user.refresh_from_db()
     assert user.check_password("brand-new-pass-9")
-    assert received == [{"signal": password_changed, "user": user, "keep_session_id": keep}]
+    assert received == [
+        {"signal": password_changed, "user": user, "keep_session_id": keep}
+    ]
 
 
 def test_user_update_profile_changes_only_profile_fields(make_user):
     user = make_user(real_name="Old", tz="UTC")
 
-    services.user_update_profile(user=user, real_name="New", tz="Europe/Paris",
-                                 email="New@EXAMPLE.com")
+    services.user_update_profile(
+        user=user, real_name="New", tz="Europe/Paris", email="New@EXAMPLE.com"
+    )
 
     user.refresh_from_db()
-    assert (user.real_name, user.tz, user.email) == ("New", "Europe/Paris", "New@example.com")
+    assert (user.real_name, user.tz, user.email) == (
+        "New",
+        "Europe/Paris",
+        "New@example.com",
+    )
     with pytest.raises(ValueError):
         services.user_update_profile(user=user, is_staff=True)
 
@@ -90,7 +101,9 @@ def test_user_ensure_refuses_a_username_held_with_another_mobile(make_user):
 
     with pytest.raises(ValidationError) as error:
         services.user_ensure(
-            username="Ravi", mobile="+919822222222", password="demo-pass-word-1",
+            username="Ravi",
+            mobile="+919822222222",
+            password="demo-pass-word-1",
             real_name="Ravi",
         )
 
@@ -104,7 +117,9 @@ def test_user_ensure_refuses_a_mobile_another_account_holds(make_user):
 
     with pytest.raises(ValidationError) as error:
         services.user_ensure(
-            username="fresh", mobile="+91 98111 11111", password="demo-pass-word-1",
+            username="fresh",
+            mobile="+91 98111 11111",
+            password="demo-pass-word-1",
             real_name="Fresh",
         )
 
@@ -116,8 +131,11 @@ def test_user_ensure_resets_its_own_user(make_user):
     user = make_user(username="ravi", mobile="+919811111111", is_active=False)
 
     services.user_ensure(
-        username="RAVI", mobile="+919811111111", password="demo-pass-word-1",
-        real_name="Ravi", is_staff=True,
+        username="RAVI",
+        mobile="+919811111111",
+        password="demo-pass-word-1",
+        real_name="Ravi",
+        is_staff=True,
     )
 
     user.refresh_from_db()

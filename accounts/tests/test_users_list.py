@@ -26,7 +26,9 @@ def test_member_sees_public_fields_only(make_user, cookie_client, url):
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 2
-    assert {tuple(sorted(row)) for row in body["results"]} == {tuple(sorted(PUBLIC_FIELDS))}
+    assert {tuple(sorted(row)) for row in body["results"]} == {
+        tuple(sorted(PUBLIC_FIELDS))
+    }
     assert {row["username"] for row in body["results"]} == {viewer.username, "other"}
 
 
@@ -77,7 +79,9 @@ def test_users_list_caps_page_size_at_200(make_user, cookie_client):
     for _ in range(200):
         make_user()
 
-    response = cookie_client(viewer).get(reverse("accounts:user-list"), {"page_size": 10_000})
+    response = cookie_client(viewer).get(
+        reverse("accounts:user-list"), {"page_size": 10_000}
+    )
 
     assert response.status_code == 200
     assert response.json()["count"] == 201

@@ -96,8 +96,9 @@ def test_browser_logout_closes_the_period(make_user, cookie_client):
     assert_one_period_per_session()
 
 
-def test_session_ended_from_another_session_closes_its_period(make_user, make_session,
-                                                              settings):
+def test_session_ended_from_another_session_closes_its_period(
+    make_user, make_session, settings
+):
     settings.SESSION_POLICY = {**DEFAULTS, "MAX_SESSIONS_PER_USER": 2}
     user = make_user()
     kept = make_session(user=user)
@@ -148,7 +149,8 @@ def test_request_with_an_expired_token_closes_its_period(make_user, token_client
     logged_in_at = timezone.now() - timedelta(hours=11)
     expired_at = logged_in_at + DEFAULTS["TOKEN_TTL"]
     UserSession.objects.filter(pk=client.session_id).update(
-        created_at=logged_in_at, last_activity=expired_at - timedelta(minutes=1),
+        created_at=logged_in_at,
+        last_activity=expired_at - timedelta(minutes=1),
         expires_at=expired_at,
     )
     ActivityPeriod.objects.filter(session_id=client.session_id).update(
@@ -239,9 +241,9 @@ def test_every_end_reason_leaves_one_closed_period_per_session(
     leaver.is_active = False
     leaver.save(update_fields=["is_active"])
 
-    reasons = set(UserSession.objects.filter(is_active=False).values_list(
-        "end_reason", flat=True
-    ))
+    reasons = set(
+        UserSession.objects.filter(is_active=False).values_list("end_reason", flat=True)
+    )
     assert reasons == set(EndReason.values)
     assert UserSession.objects.filter(is_active=True).exists()
     assert_one_period_per_session()
@@ -309,7 +311,8 @@ def test_admin_lists_periods_filtered_by_status_and_searched_by_mobile(
     client = cookie_client(admin_user)  # an open period of its own
     member = make_user(mobile="+919876500001")
     ActivityPeriod.objects.create(
-        user=member, start_time=timezone.now() - timedelta(hours=2),
+        user=member,
+        start_time=timezone.now() - timedelta(hours=2),
         end_time=timezone.now() - timedelta(hours=1),
     )
     changelist = reverse("admin:activity_activityperiod_changelist")

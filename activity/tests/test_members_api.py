@@ -53,14 +53,18 @@ def test_staff_sees_members_with_periods_in_each_members_time_zone(
         "real_name": "Priya Sharma",
         "tz": "Asia/Kolkata",
         "activity_periods": [
-            {"start_time": "2024-05-01T15:30:00+05:30",
-             "end_time": "2024-05-01T17:00:00+05:30"},
+            {
+                "start_time": "2024-05-01T15:30:00+05:30",
+                "end_time": "2024-05-01T17:00:00+05:30",
+            },
             {"start_time": "2024-05-02T13:30:00+05:30", "end_time": None},
         ],
     }
     assert members[str(new_york.id)]["activity_periods"] == [
-        {"start_time": "2024-05-01T06:00:00-04:00",
-         "end_time": "2024-05-01T08:00:00-04:00"},
+        {
+            "start_time": "2024-05-01T06:00:00-04:00",
+            "end_time": "2024-05-01T08:00:00-04:00",
+        },
     ]
 
 
@@ -270,8 +274,10 @@ def test_legacy_route_keeps_the_original_shape(make_user, staff_client):
         "real_name": "Egon Spengler",
         "tz": "America/Los_Angeles",
         "activity_periods": [
-            {"start_time": "2024-05-01T13:00:00-07:00",
-             "end_time": "2024-05-01T14:00:00-07:00"}
+            {
+                "start_time": "2024-05-01T13:00:00-07:00",
+                "end_time": "2024-05-01T14:00:00-07:00",
+            }
         ],
     }
 

@@ -33,15 +33,18 @@ def populate(*args: str) -> str:
 
 
 def member_rows() -> list[tuple]:
-    return list(User.objects.order_by("mobile").values_list(
-        "id", "username", "mobile", "real_name", "tz"
-    ))
+    return list(
+        User.objects.order_by("mobile").values_list(
+            "id", "username", "mobile", "real_name", "tz"
+        )
+    )
 
 
 def period_lengths() -> list:
-    return [p.end_time - p.start_time for p in ActivityPeriod.objects.order_by(
-        "user__mobile", "start_time"
-    )]
+    return [
+        p.end_time - p.start_time
+        for p in ActivityPeriod.objects.order_by("user__mobile", "start_time")
+    ]
 
 
 def test_populate_creates_members_with_valid_unique_data(make_user):
@@ -84,7 +87,7 @@ def test_periods_are_closed_in_the_past_and_never_overlap():
         periods = sorted(member.activity_periods.all(), key=lambda p: p.start_time)
         assert len(periods) == 4
         assert member.date_joined < periods[0].start_time
-        for earlier, later in zip(periods, periods[1:]):
+        for earlier, later in zip(periods, periods[1:], strict=False):
             assert earlier.end_time < later.start_time
         assert all(p.start_time < p.end_time < now for p in periods)
 
@@ -180,7 +183,8 @@ def test_inserts_in_batches_and_hashes_the_password_once(monkeypatch):
     hashed = []
     real_make_password = seeding.make_password
     monkeypatch.setattr(
-        seeding, "make_password",
+        seeding,
+        "make_password",
         lambda raw: hashed.append(raw) or real_make_password(raw),
     )
     monkeypatch.setattr(

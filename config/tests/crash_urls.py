@@ -1,4 +1,5 @@
 """The project's routes plus one that crashes, for the 500 tests."""
+
 from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -14,8 +15,11 @@ class CrashView(APIView):
         raise RuntimeError("boom")
 
     def post(self, request):
-        request.data  # parsed, as a real view would
+        _ = request.data  # parsed, as a real view would
         raise RuntimeError("boom")
 
 
-urlpatterns = [path("api/v1/crash/", CrashView.as_view(), name="crash"), *project_urlpatterns]
+urlpatterns = [
+    path("api/v1/crash/", CrashView.as_view(), name="crash"),
+    *project_urlpatterns,
+]

@@ -48,9 +48,12 @@ def test_unknown_api_url_is_json_404_whatever_debug_says(api_client, settings, d
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/auth/users/me/sessions/a%0Ab/", "/api/%0A",
-                                  "/api/v1/x%00y/"])
-def test_unknown_api_url_with_control_characters_is_json_404(api_client, settings, path):
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/users/me/sessions/a%0Ab/", "/api/%0A", "/api/v1/x%00y/"]
+)
+def test_unknown_api_url_with_control_characters_is_json_404(
+    api_client, settings, path
+):
     settings.DEBUG = True
 
     response = api_client.delete(path)
@@ -91,16 +94,23 @@ def test_wrong_method_is_405(api_client):
 
 
 def test_unsupported_content_type_is_415(api_client):
-    response = api_client.generic("POST", reverse("accounts:signup"), "a=b",
-                                  content_type="text/plain")
+    response = api_client.generic(
+        "POST", reverse("accounts:signup"), "a=b", content_type="text/plain"
+    )
 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
 
 
 def test_body_over_64_kib_is_413_and_changes_nothing(api_client):
-    payload = json.dumps({"username": "big", "mobile": "9012345678",
-                          "password": "a-long-passphrase-77", "real_name": "x" * 70_000})
+    payload = json.dumps(
+        {
+            "username": "big",
+            "mobile": "9012345678",
+            "password": "a-long-passphrase-77",
+            "real_name": "x" * 70_000,
+        }
+    )
 
     response = post_json(api_client, reverse("accounts:signup"), payload)
 
@@ -117,8 +127,11 @@ def test_malformed_json_is_parse_error(api_client, raw):
     assert response.json()["code"] == "parse_error"
 
 
-@pytest.mark.parametrize("raw", [nested(101), nested(1_000), "[" * 30_000 + "]" * 30_000],
-                         ids=["101", "1000", "30000"])
+@pytest.mark.parametrize(
+    "raw",
+    [nested(101), nested(1_000), "[" * 30_000 + "]" * 30_000],
+    ids=["101", "1000", "30000"],
+)
 def test_json_nested_deeper_than_100_levels_is_parse_error(api_client, raw):
     response = post_json(api_client, reverse("accounts:signup"), raw)
 
@@ -142,7 +155,9 @@ def test_json_array_nested_too_deep_is_parse_error(api_client):
 
 @pytest.mark.urls("config.tests.crash_urls")
 @pytest.mark.parametrize("debug", [True, False])
-def test_unexpected_exception_is_json_500_logged_with_request_id(settings, caplog, debug):
+def test_unexpected_exception_is_json_500_logged_with_request_id(
+    settings, caplog, debug
+):
     settings.DEBUG = debug
     client = APIClient(raise_request_exception=False)
 
@@ -164,16 +179,19 @@ def test_unexpected_exception_is_json_500_logged_with_request_id(settings, caplo
 @pytest.mark.urls("config.tests.crash_urls")
 def test_server_error_log_carries_no_credentials_or_passwords(caplog):
     client = APIClient(raise_request_exception=False)
-    client.credentials(HTTP_AUTHORIZATION="Token tok-3f9a-secret", HTTP_COOKIE="sessionid=key-77")
+    client.credentials(
+        HTTP_AUTHORIZATION="Token tok-3f9a-secret", HTTP_COOKIE="sessionid=key-77"
+    )
 
     with caplog.at_level(logging.DEBUG):
-        response = client.post("/api/v1/crash/?password=in-query",
-                               {"password": "pw-in-body-123"}, format="json")
+        response = client.post(
+            "/api/v1/crash/?password=in-query",
+            {"password": "pw-in-body-123"},
+            format="json",
+        )
 
     assert response.status_code == 500
-    logged = "\n".join(
-        caplog.handler.format(record) for record in caplog.records
-    )
+    logged = "\n".join(caplog.handler.format(record) for record in caplog.records)
     assert response.json()["request_id"] in logged
     for secret in ("tok-3f9a-secret", "key-77", "pw-in-body-123", "in-query"):
         assert secret not in logged

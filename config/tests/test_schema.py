@@ -37,26 +37,36 @@ def test_schema_documents_every_endpoint(spec):
     documented = {(method, path) for method, path, _ in operations(spec)}
 
     assert {
-        ("post", "/api/v1/auth/register/"), ("post", "/api/v1/auth/login/"),
-        ("post", "/api/v1/auth/logout/"), ("post", "/api/v1/auth/password/"),
-        ("get", "/api/v1/auth/users/me/"), ("patch", "/api/v1/auth/users/me/"),
+        ("post", "/api/v1/auth/register/"),
+        ("post", "/api/v1/auth/login/"),
+        ("post", "/api/v1/auth/logout/"),
+        ("post", "/api/v1/auth/password/"),
+        ("get", "/api/v1/auth/users/me/"),
+        ("patch", "/api/v1/auth/users/me/"),
         ("get", "/api/v1/auth/users/me/sessions/"),
         ("delete", "/api/v1/auth/users/me/sessions/"),
         ("get", "/api/v1/auth/users/me/sessions/{id}/"),
         ("delete", "/api/v1/auth/users/me/sessions/{id}/"),
-        ("get", "/api/v1/users/"), ("post", "/api/v1/users/signup/"),
-        ("get", "/api/v1/users/{mobile}/sessions/"), ("delete", "/api/v1/sessions/{id}/"),
-        ("get", "/api/v1/health/"), ("get", "/users/list/"), ("post", "/users/signup/"),
+        ("get", "/api/v1/users/"),
+        ("post", "/api/v1/users/signup/"),
+        ("get", "/api/v1/users/{mobile}/sessions/"),
+        ("delete", "/api/v1/sessions/{id}/"),
+        ("get", "/api/v1/health/"),
+        ("get", "/users/list/"),
+        ("post", "/users/signup/"),
         ("post", "/api/v1/auth/password/reset/"),
         ("post", "/api/v1/auth/password/reset/confirm/"),
         ("get", "/api/v1/auth/users/me/events/"),
-        ("get", "/users/session/{mobile}/"), ("get", "/users/session/{mobile}/v/"),
+        ("get", "/users/session/{mobile}/"),
+        ("get", "/users/session/{mobile}/v/"),
     } <= documented
 
 
 def test_token_security_scheme_lets_swagger_ui_authorize(spec):
     assert spec["securityDefinitions"]["Token"] == {
-        "type": "apiKey", "in": "header", "name": "Authorization",
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
         "description": spec["securityDefinitions"]["Token"]["description"],
     }
 
@@ -72,16 +82,30 @@ def test_public_operations_need_no_credentials_and_others_inherit_token(spec):
 
 def test_every_error_response_uses_the_shared_error_schema(spec):
     for method, path, operation in operations(spec):
-        errors = {code: r for code, r in operation["responses"].items() if code >= "400"}
+        errors = {
+            code: r for code, r in operation["responses"].items() if code >= "400"
+        }
         assert errors, (method, path)
         for code, response in errors.items():
-            assert response["schema"] == {"$ref": "#/definitions/Error"}, (method, path, code)
+            assert response["schema"] == {"$ref": "#/definitions/Error"}, (
+                method,
+                path,
+                code,
+            )
 
 
 def test_operations_are_grouped_by_area(spec):
     tags = {operation["tags"][0] for _, _, operation in operations(spec)}
 
-    assert {"auth", "me", "sessions", "staff", "users", "health", "original routes"} <= tags
+    assert {
+        "auth",
+        "me",
+        "sessions",
+        "staff",
+        "users",
+        "health",
+        "original routes",
+    } <= tags
 
 
 def test_login_documents_its_body_and_the_refusal(spec):
@@ -90,7 +114,9 @@ def test_login_documents_its_body_and_the_refusal(spec):
     body = next(p for p in login["parameters"] if p["in"] == "body")
     assert body["schema"] == {"$ref": "#/definitions/Login"}
     assert {"200", "400", "409", "429"} <= set(login["responses"])
-    assert login["responses"]["200"]["schema"] == {"$ref": "#/definitions/LoginResponse"}
+    assert login["responses"]["200"]["schema"] == {
+        "$ref": "#/definitions/LoginResponse"
+    }
 
 
 @pytest.mark.parametrize("name", ["schema-swagger-ui", "schema-redoc"])

@@ -21,8 +21,12 @@ PRODUCTION_ENV = {
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -31,16 +35,18 @@ def test_policy_defaults_without_environment():
 
 
 def test_policy_reads_each_key_from_environment():
-    result = policy_from_env({
-        "SESSION_POLICY_MAX_SESSIONS_PER_USER": "3",
-        "SESSION_POLICY_ON_LIMIT": "refuse_new",
-        "SESSION_POLICY_LIMIT_SCOPE": "transport",
-        "SESSION_POLICY_TOKEN_TTL": "60",
-        "SESSION_POLICY_COOKIE_TTL": "120",
-        "SESSION_POLICY_IDLE_TIMEOUT": "900",
-        "SESSION_POLICY_ACTIVITY_UPDATE_INTERVAL": "5",
-        "SESSION_POLICY_NOTIFY_NEW_LOGIN": "0",
-    })
+    result = policy_from_env(
+        {
+            "SESSION_POLICY_MAX_SESSIONS_PER_USER": "3",
+            "SESSION_POLICY_ON_LIMIT": "refuse_new",
+            "SESSION_POLICY_LIMIT_SCOPE": "transport",
+            "SESSION_POLICY_TOKEN_TTL": "60",
+            "SESSION_POLICY_COOKIE_TTL": "120",
+            "SESSION_POLICY_IDLE_TIMEOUT": "900",
+            "SESSION_POLICY_ACTIVITY_UPDATE_INTERVAL": "5",
+            "SESSION_POLICY_NOTIFY_NEW_LOGIN": "0",
+        }
+    )
 
     assert result == {
         "MAX_SESSIONS_PER_USER": 3,
@@ -54,13 +60,16 @@ def test_policy_reads_each_key_from_environment():
     }
 
 
-@pytest.mark.parametrize(("key", "raw"), [
-    ("MAX_SESSIONS_PER_USER", "0"),
-    ("MAX_SESSIONS_PER_USER", "many"),
-    ("ON_LIMIT", "kick_everyone"),
-    ("LIMIT_SCOPE", "device"),
-    ("IDLE_TIMEOUT", "-5"),
-])
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("MAX_SESSIONS_PER_USER", "0"),
+        ("MAX_SESSIONS_PER_USER", "many"),
+        ("ON_LIMIT", "kick_everyone"),
+        ("LIMIT_SCOPE", "device"),
+        ("IDLE_TIMEOUT", "-5"),
+    ],
+)
 def test_policy_refuses_a_bad_value_naming_the_variable(key, raw):
     with pytest.raises(ImproperlyConfigured, match=f"SESSION_POLICY_{key}"):
         policy_from_env({f"SESSION_POLICY_{key}": raw})
@@ -87,7 +96,9 @@ def test_production_refuses_to_start_without_secret_key():
 
 @pytest.mark.slow
 def test_deploy_check_is_clean_with_production_settings():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -97,7 +108,8 @@ def production_settings(**env: str) -> dict:
     code = (
         "import json; from django.conf import settings as s; print(json.dumps({"
         "'ssl': s.SECURE_SSL_REDIRECT, 'hsts': getattr(s, 'SECURE_HSTS_SECONDS', 0), "
-        "'session_secure': s.SESSION_COOKIE_SECURE, 'csrf_secure': s.CSRF_COOKIE_SECURE, "
+        "'session_secure': s.SESSION_COOKIE_SECURE, 'csrf_secure': "
+        "s.CSRF_COOKIE_SECURE, "
         "'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
         "'hasher': s.PASSWORD_HASHERS[0], 'debug': s.DEBUG, "
         "'cookie': s.SESSION_COOKIE_NAME}))"
@@ -129,7 +141,10 @@ def test_tls_at_a_proxy_trusts_its_forwarded_proto():
 
 def test_policy_choices_are_enums_from_the_environment_and_from_settings(settings):
     parsed = policy_from_env(
-        {"SESSION_POLICY_ON_LIMIT": "refuse_new", "SESSION_POLICY_LIMIT_SCOPE": "transport"}
+        {
+            "SESSION_POLICY_ON_LIMIT": "refuse_new",
+            "SESSION_POLICY_LIMIT_SCOPE": "transport",
+        }
     )
     assert parsed["ON_LIMIT"] is OnLimit.REFUSE_NEW
     assert parsed["LIMIT_SCOPE"] is LimitScope.TRANSPORT

@@ -17,7 +17,9 @@ def test_logout_link_asks_before_logging_out(make_user, cookie_client):
     assert UserSession.objects.get(pk=client.session_id).is_active
 
 
-def test_logout_form_ends_the_session_and_returns_to_the_login_page(make_user, cookie_client):
+def test_logout_form_ends_the_session_and_returns_to_the_login_page(
+    make_user, cookie_client
+):
     client = cookie_client(make_user())
 
     response = client.post(reverse("rest_framework:logout"), format="multipart")
@@ -27,8 +29,9 @@ def test_logout_form_ends_the_session_and_returns_to_the_login_page(make_user, c
     assert UserSession.objects.get(pk=client.session_id).end_reason == "logout"
 
 
-def test_swagger_ui_offers_logout_to_a_signed_in_browser(make_user, cookie_client,
-                                                         api_client):
+def test_swagger_ui_offers_logout_to_a_signed_in_browser(
+    make_user, cookie_client, api_client
+):
     signed_in = cookie_client(make_user()).get(reverse("schema-swagger-ui"))
     anonymous = api_client.get(reverse("schema-swagger-ui"))
 

@@ -1,4 +1,4 @@
-"""LiveSessionMiddleware: the one place that decides whether a cookie session may act."""
+"""LiveSessionMiddleware: the one place deciding whether a cookie session may act."""
 
 import ast
 from datetime import timedelta

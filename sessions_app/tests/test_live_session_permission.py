@@ -1,5 +1,6 @@
 """Fail closed, then explain: what an ended, missing or bad credential gets; the hot
 path's query cost; no secret in logs or in the admin."""
+
 import logging
 from collections.abc import Callable
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """Signing in: token login and register (REST clients), cookie login (browsers)."""
+
 import pytest
 from django.urls import reverse
 from rest_framework.response import Response
@@ -402,7 +403,10 @@ def test_browsable_api_login_starts_a_cookie_session_linked_to_its_store_row(mak
     assert session.token_digest is None
     assert session.device_name == "Chrome on Windows"
     assert session.expires_at == session.created_at + DEFAULTS["COOKIE_TTL"]
-    assert BrowserSession.objects.get(session_key=digest(key)).user_session_id == session.pk
+    assert (
+        BrowserSession.objects.get(session_key=digest(key)).user_session_id
+        == session.pk
+    )
     user.refresh_from_db()
     assert user.last_login is not None
     assert client.get(reverse("accounts:user-list")).status_code == 200
@@ -420,7 +424,10 @@ def test_admin_login_of_staff_starts_an_admin_cookie_session(make_user):
     session = UserSession.objects.get(user=staff)
     assert (session.transport, session.login_method) == ("cookie", "admin")
     assert session.session_key_digest == digest(key)
-    assert BrowserSession.objects.get(session_key=digest(key)).user_session_id == session.pk
+    assert (
+        BrowserSession.objects.get(session_key=digest(key)).user_session_id
+        == session.pk
+    )
     assert client.get(reverse("admin:index")).status_code == 200
 
 
@@ -468,7 +475,9 @@ def test_login_replaces_the_cookie_key_the_browser_held_before(make_user):
     browser_login(client, user)
 
     assert cookie_key(client) not in {"", anonymous.session_key}
-    assert not BrowserSession.objects.filter(session_key=digest(anonymous.session_key)).exists()
+    assert not BrowserSession.objects.filter(
+        session_key=digest(anonymous.session_key)
+    ).exists()
 
 
 def test_another_user_signing_in_in_the_same_browser_ends_the_first_session(make_user):

@@ -1,4 +1,5 @@
 """Signing out: token and cookie logout, and CSRF on cookie-authenticated writes."""
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient

@@ -18,8 +18,9 @@ def link_parts(message) -> dict[str, str]:
     return dict(re.findall(r"(uid|token):\s+(\S+)", message.body))
 
 
-def test_reset_request_answers_the_same_for_known_and_unknown_addresses(make_user,
-                                                                        api_client):
+def test_reset_request_answers_the_same_for_known_and_unknown_addresses(
+    make_user, api_client
+):
     make_user(email="known@example.com")
 
     known = request_reset(api_client, "KNOWN@example.com")
@@ -46,23 +47,27 @@ def test_reset_request_rejects_a_malformed_address(api_client):
     assert set(response.json()["fields"]) == {"email"}
 
 
-def test_reset_confirm_sets_the_password_and_ends_every_session(make_user, token_client,
-                                                                api_client, settings):
+def test_reset_confirm_sets_the_password_and_ends_every_session(
+    make_user, token_client, api_client, settings
+):
     settings.SESSION_POLICY = {**DEFAULTS, "MAX_SESSIONS_PER_USER": 2}
     user = make_user(email="owner@example.com")
     phone, laptop = token_client(user), token_client(user)
     request_reset(api_client, "owner@example.com")
     parts = link_parts(mail.outbox[0])
 
-    response = api_client.post(reverse("sessions:password-reset-confirm"),
-                               {**parts, "new_password": "a-brand-new-passphrase"})
+    response = api_client.post(
+        reverse("sessions:password-reset-confirm"),
+        {**parts, "new_password": "a-brand-new-passphrase"},
+    )
 
     assert response.status_code == 200
     assert response.json() == {"ended_count": 2}
     user.refresh_from_db()
     assert user.check_password("a-brand-new-passphrase")
-    assert set(UserSession.objects.filter(user=user).values_list("end_reason", flat=True)) \
-        == {"password_changed"}
+    assert set(
+        UserSession.objects.filter(user=user).values_list("end_reason", flat=True)
+    ) == {"password_changed"}
     for client in (phone, laptop):
         refused = client.get(reverse("sessions:me"))
         assert refused.status_code == 403
@@ -89,8 +94,10 @@ def test_reset_confirm_refuses_a_forged_link(make_user, api_client, tamper):
     request_reset(api_client, "owner@example.com")
     parts = {**link_parts(mail.outbox[0]), tamper: "Zm9vYmFy"}
 
-    response = api_client.post(reverse("sessions:password-reset-confirm"),
-                               {**parts, "new_password": "a-brand-new-passphrase"})
+    response = api_client.post(
+        reverse("sessions:password-reset-confirm"),
+        {**parts, "new_password": "a-brand-new-passphrase"},
+    )
 
     assert response.status_code == 400
     user.refresh_from_db()
@@ -101,8 +108,10 @@ def test_reset_confirm_refuses_a_weak_password(make_user, api_client):
     make_user(email="owner@example.com")
     request_reset(api_client, "owner@example.com")
 
-    response = api_client.post(reverse("sessions:password-reset-confirm"),
-                               {**link_parts(mail.outbox[0]), "new_password": "short"})
+    response = api_client.post(
+        reverse("sessions:password-reset-confirm"),
+        {**link_parts(mail.outbox[0]), "new_password": "short"},
+    )
 
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"new_password"}

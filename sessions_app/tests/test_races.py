@@ -6,6 +6,7 @@ lock (`threading.Lock` around `session_start`) could pass the thread test below,
 could never pass the process test: each forked worker would hold its own lock, exactly
 as separate gunicorn workers or hosts would.
 """
+
 import multiprocessing
 import queue
 import threading

@@ -9,9 +9,21 @@ from sessions_app.models import UserSession
 pytestmark = pytest.mark.django_db
 
 SESSION_FIELDS = {
-    "id", "device_name", "device_info", "ip_address", "user_agent", "location",
-    "login_method", "transport", "is_active", "is_current", "created_at", "last_activity",
-    "expires_at", "ended_at", "end_reason",
+    "id",
+    "device_name",
+    "device_info",
+    "ip_address",
+    "user_agent",
+    "location",
+    "login_method",
+    "transport",
+    "is_active",
+    "is_current",
+    "created_at",
+    "last_activity",
+    "expires_at",
+    "ended_at",
+    "end_reason",
 }
 
 
@@ -39,7 +51,9 @@ def test_me_shows_own_data_and_current_session(make_user, token_client):
     assert set(body["session"]) == SESSION_FIELDS
 
 
-def test_me_costs_one_query_with_a_token(make_user, token_client, django_assert_num_queries):
+def test_me_costs_one_query_with_a_token(
+    make_user, token_client, django_assert_num_queries
+):
     client = token_client(make_user())
 
     with django_assert_num_queries(1):
@@ -54,19 +68,29 @@ def test_patch_me_changes_profile_fields_only(make_user, token_client):
 
     response = client.patch(
         reverse("sessions:me"),
-        {"real_name": "New Name", "tz": "Europe/Paris", "email": "n@example.com",
-         "is_staff": True, "username": "hijack"},
+        {
+            "real_name": "New Name",
+            "tz": "Europe/Paris",
+            "email": "n@example.com",
+            "is_staff": True,
+            "username": "hijack",
+        },
     )
 
     assert response.status_code == 200
     user.refresh_from_db()
-    assert (user.real_name, user.tz, user.email) == ("New Name", "Europe/Paris",
-                                                     "n@example.com")
+    assert (user.real_name, user.tz, user.email) == (
+        "New Name",
+        "Europe/Paris",
+        "n@example.com",
+    )
     assert not user.is_staff and user.username != "hijack"
 
 
-@pytest.mark.parametrize(("field", "value"), [("tz", "Mars/Base"), ("email", "nope"),
-                                              ("real_name", "x" * 151)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tz", "Mars/Base"), ("email", "nope"), ("real_name", "x" * 151)],
+)
 def test_patch_me_rejects_bad_values(make_user, token_client, field, value):
     user = make_user(tz="UTC")
     client = token_client(user)
@@ -98,10 +122,12 @@ def test_sessions_list_defaults_to_live_ones_and_marks_current(
     assert set(body["results"][0]) == SESSION_FIELDS
 
 
-@pytest.mark.parametrize(("status_filter", "expected"), [("active", 2), ("ended", 1),
-                                                         ("all", 3)])
-def test_sessions_list_filters_by_status(make_user, token_client, allow_three,
-                                         status_filter, expected):
+@pytest.mark.parametrize(
+    ("status_filter", "expected"), [("active", 2), ("ended", 1), ("all", 3)]
+)
+def test_sessions_list_filters_by_status(
+    make_user, token_client, allow_three, status_filter, expected
+):
     user = make_user()
     token_client(user).post(reverse("sessions:logout"))
     token_client(user)
@@ -123,8 +149,9 @@ def test_sessions_list_rejects_unknown_status(make_user, token_client):
     assert set(response.json()["fields"]) == {"status"}
 
 
-def test_sessions_list_paginates_and_page_past_end_is_404(make_user, make_session,
-                                                          token_client, allow_three):
+def test_sessions_list_paginates_and_page_past_end_is_404(
+    make_user, make_session, token_client, allow_three
+):
     user = make_user()
     for _ in range(4):
         make_session(user=user)
@@ -153,8 +180,9 @@ def test_sessions_list_bad_page_numbers_are_404(make_user, token_client, page):
 
 
 @pytest.mark.parametrize("page_size", ["0", "-5", "abc"])
-def test_sessions_list_bad_page_size_falls_back_to_default(make_user, token_client,
-                                                           page_size):
+def test_sessions_list_bad_page_size_falls_back_to_default(
+    make_user, token_client, page_size
+):
     client = token_client(make_user())
 
     response = client.get(reverse("sessions:session-list"), {"page_size": page_size})
@@ -181,8 +209,9 @@ def test_session_detail_of_own_session(make_user, token_client):
     assert response.json()["id"] == client.session_id
 
 
-def test_another_users_session_is_404_to_read_and_to_end(make_user, make_session,
-                                                         token_client):
+def test_another_users_session_is_404_to_read_and_to_end(
+    make_user, make_session, token_client
+):
     other = make_session(user=make_user())
     client = token_client(make_user())
 
@@ -231,7 +260,9 @@ def test_ending_the_current_session_is_a_logout(make_user, token_client):
     assert client.get(reverse("sessions:me")).json()["code"] == "session_logged_out"
 
 
-def test_ending_the_current_cookie_session_logs_the_browser_out(make_user, cookie_client):
+def test_ending_the_current_cookie_session_logs_the_browser_out(
+    make_user, cookie_client
+):
     client = cookie_client(make_user())
 
     response = client.delete(session_detail(client.session_id))
@@ -255,8 +286,9 @@ def test_end_all_keeps_current_by_default(make_user, token_client, allow_three):
         assert other.get(reverse("sessions:me")).json()["code"] == "session_terminated"
 
 
-def test_end_all_with_keep_current_false_logs_out_too(make_user, token_client,
-                                                      allow_three):
+def test_end_all_with_keep_current_false_logs_out_too(
+    make_user, token_client, allow_three
+):
     user = make_user()
     other = token_client(user)
     current = token_client(user)
@@ -292,8 +324,9 @@ def test_end_all_rejects_a_bad_flag(make_user, token_client):
         ("post", "sessions:password-change", {}),
     ],
 )
-def test_superseded_credential_gets_403_on_each_endpoint(make_user, token_client, method,
-                                                         name, kwargs):
+def test_superseded_credential_gets_403_on_each_endpoint(
+    make_user, token_client, method, name, kwargs
+):
     user = make_user()
     old = token_client(user)
     token_client(user)

@@ -25,8 +25,9 @@ def member_with_history(make_user, make_session, settings):
     return member, live
 
 
-@pytest.mark.parametrize("spelling", ["9012345678", "+919012345678", "+91 90123 45678",
-                                      "+91-901-234-5678"])
+@pytest.mark.parametrize(
+    "spelling", ["9012345678", "+919012345678", "+91 90123 45678", "+91-901-234-5678"]
+)
 def test_staff_look_up_live_sessions_by_any_mobile_spelling(
     make_user, token_client, member_with_history, spelling
 ):
@@ -44,12 +45,15 @@ def test_staff_look_up_live_sessions_by_any_mobile_spelling(
         assert "sessions" not in body
 
 
-def test_verbose_lookup_lists_ended_sessions_too(make_user, token_client,
-                                                 member_with_history):
+def test_verbose_lookup_lists_ended_sessions_too(
+    make_user, token_client, member_with_history
+):
     member, live = member_with_history
     staff = token_client(make_user(is_staff=True))
     v1 = reverse("sessions:staff-user-sessions", kwargs={"mobile": "9012345678"})
-    legacy_v = reverse("legacy:staff-user-sessions-verbose", kwargs={"mobile": "9012345678"})
+    legacy_v = reverse(
+        "legacy:staff-user-sessions-verbose", kwargs={"mobile": "9012345678"}
+    )
 
     for response in (staff.get(v1, {"verbose": "true"}), staff.get(legacy_v)):
         assert response.status_code == 200
@@ -70,8 +74,9 @@ def test_lookup_of_unknown_or_invalid_mobile_is_404(make_user, token_client, mob
         assert response.json()["code"] == "not_found"
 
 
-def test_members_get_403_permission_denied_on_staff_routes(make_user, make_session,
-                                                           token_client):
+def test_members_get_403_permission_denied_on_staff_routes(
+    make_user, make_session, token_client
+):
     target = make_session(user=make_user(mobile="+919012345678"))
     member = token_client(make_user())
 
@@ -79,7 +84,9 @@ def test_members_get_403_permission_denied_on_staff_routes(make_user, make_sessi
         response = member.get(url)
         assert response.status_code == 403
         assert response.json()["code"] == "permission_denied"
-    response = member.delete(reverse("sessions:staff-session", kwargs={"pk": target.pk}))
+    response = member.delete(
+        reverse("sessions:staff-session", kwargs={"pk": target.pk})
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert UserSession.objects.get(pk=target.pk).is_active
@@ -91,8 +98,9 @@ def test_anonymous_gets_401_on_staff_routes(api_client):
     assert response.status_code == 401
 
 
-def test_superseded_staff_credential_gets_403_reason_on_staff_routes(make_user,
-                                                                      token_client):
+def test_superseded_staff_credential_gets_403_reason_on_staff_routes(
+    make_user, token_client
+):
     staff_user = make_user(is_staff=True)
     old = token_client(staff_user)
     token_client(staff_user)
@@ -122,7 +130,9 @@ def test_staff_end_a_session_with_reason_terminated_by_staff(make_user, token_cl
 def test_staff_end_unknown_session_is_404(make_user, token_client):
     staff = token_client(make_user(is_staff=True))
 
-    response = staff.delete(reverse("sessions:staff-session", kwargs={"pk": uuid.uuid4()}))
+    response = staff.delete(
+        reverse("sessions:staff-session", kwargs={"pk": uuid.uuid4()})
+    )
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"

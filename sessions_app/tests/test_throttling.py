@@ -17,14 +17,25 @@ def rates(settings):
 
 
 def attempt(client, username: str, password: str, ip: str = "203.0.113.5", **extra):
-    return client.post(reverse("sessions:login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip, **extra)
+    return client.post(
+        reverse("sessions:login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=ip,
+        **extra,
+    )
 
 
-@pytest.mark.parametrize(("rate", "expected"), [
-    ("60/min", (60, 60)), ("10/15min", (10, 900)), ("100/hour", (100, 3600)),
-    ("5/2h", (5, 7200)), ("3/day", (3, 86400)), ("1/s", (1, 1)),
-])
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [
+        ("60/min", (60, 60)),
+        ("10/15min", (10, 900)),
+        ("100/hour", (100, 3600)),
+        ("5/2h", (5, 7200)),
+        ("3/day", (3, 86400)),
+        ("1/s", (1, 1)),
+    ],
+)
 def test_parse_rate(rate, expected):
     assert parse_rate(rate) == expected
 
@@ -35,14 +46,23 @@ def test_parse_rate_refuses_nonsense(rate):
         parse_rate(rate)
 
 
-@pytest.mark.parametrize("name", ["sessions:login", "sessions:register",
-                                  "sessions:password-reset", "accounts:signup"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sessions:login",
+        "sessions:register",
+        "sessions:password-reset",
+        "accounts:signup",
+    ],
+)
 def test_sign_in_endpoints_allow_n_requests_per_ip_then_429(api_client, rates, name):
     rates(login_ip="3/min")
     url = reverse(name)
 
-    answers = [api_client.post(url, {}, REMOTE_ADDR="198.51.100.7").status_code
-               for _ in range(4)]
+    answers = [
+        api_client.post(url, {}, REMOTE_ADDR="198.51.100.7").status_code
+        for _ in range(4)
+    ]
     other_ip = api_client.post(url, {}, REMOTE_ADDR="198.51.100.8")
 
     assert answers[:3] == [400, 400, 400]
@@ -66,22 +86,36 @@ def test_forwarded_for_cannot_dodge_the_ip_limit_without_a_proxy(api_client, rat
     rates(login_ip="2/min")
 
     answers = [
-        api_client.post(reverse("sessions:login"), {}, REMOTE_ADDR="198.51.100.7",
-                        HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        api_client.post(
+            reverse("sessions:login"),
+            {},
+            REMOTE_ADDR="198.51.100.7",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
+        ).status_code
         for n in range(3)
     ]
 
     assert answers == [400, 400, 429]
 
 
-def test_forwarded_for_names_the_client_behind_a_trusted_proxy(api_client, rates, settings):
+def test_forwarded_for_names_the_client_behind_a_trusted_proxy(
+    api_client, rates, settings
+):
     rates(login_ip="1/min")
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
 
-    first = api_client.post(reverse("sessions:login"), {}, REMOTE_ADDR="10.0.0.1",
-                            HTTP_X_FORWARDED_FOR="198.51.100.1")
-    second = api_client.post(reverse("sessions:login"), {}, REMOTE_ADDR="10.0.0.1",
-                             HTTP_X_FORWARDED_FOR="198.51.100.2")
+    first = api_client.post(
+        reverse("sessions:login"),
+        {},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+    second = api_client.post(
+        reverse("sessions:login"),
+        {},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+    )
 
     assert (first.status_code, second.status_code) == (400, 400)
 
@@ -90,11 +124,14 @@ def test_ten_failures_per_account_and_ip_then_429_even_with_the_right_password(
     make_user, api_client
 ):
     user = make_user()
-    failures = [attempt(api_client, user.username, f"wrong-{n}").status_code
-                for n in range(10)]
+    failures = [
+        attempt(api_client, user.username, f"wrong-{n}").status_code for n in range(10)
+    ]
 
     blocked = attempt(api_client, user.username, user.raw_password)
-    from_elsewhere = attempt(api_client, user.username, user.raw_password, ip="203.0.113.99")
+    from_elsewhere = attempt(
+        api_client, user.username, user.raw_password, ip="203.0.113.99"
+    )
 
     assert failures == [400] * 10
     assert blocked.status_code == 429
@@ -104,8 +141,9 @@ def test_ten_failures_per_account_and_ip_then_429_even_with_the_right_password(
 
 
 def test_failure_limit_counts_unknown_accounts_the_same_way(api_client):
-    answers = [attempt(api_client, "nobody-here", f"wrong-{n}").status_code
-               for n in range(11)]
+    answers = [
+        attempt(api_client, "nobody-here", f"wrong-{n}").status_code for n in range(11)
+    ]
 
     assert answers == [400] * 10 + [429]
 
@@ -124,7 +162,9 @@ def test_account_limit_holds_across_many_ips(make_user, api_client, rates):
     for n in range(5):
         attempt(api_client, user.username, "wrong-password", ip=f"198.51.100.{n}")
 
-    response = attempt(api_client, user.username, user.raw_password, ip="198.51.100.200")
+    response = attempt(
+        api_client, user.username, user.raw_password, ip="198.51.100.200"
+    )
 
     assert response.status_code == 429
 
@@ -135,8 +175,9 @@ def test_success_clears_this_addresses_failures(make_user, api_client):
         attempt(api_client, user.username, f"wrong-{n}")
     assert attempt(api_client, user.username, user.raw_password).status_code == 200
 
-    answers = [attempt(api_client, user.username, f"again-{n}").status_code
-               for n in range(9)]
+    answers = [
+        attempt(api_client, user.username, f"again-{n}").status_code for n in range(9)
+    ]
 
     assert answers == [400] * 9
 
@@ -148,7 +189,9 @@ def test_browser_login_form_shares_the_failure_limit(make_user, client, rates):
     for _ in range(2):
         client.post(url, {"username": user.username, "password": "wrong-password"})
 
-    response = client.post(url, {"username": user.username, "password": user.raw_password})
+    response = client.post(
+        url, {"username": user.username, "password": user.raw_password}
+    )
 
     assert response.status_code == 200  # the form again, with the error
     assert "Too many failed logins" in response.content.decode()
@@ -166,8 +209,10 @@ def test_unknown_username_still_runs_the_password_hasher(api_client, monkeypatch
     monkeypatch.setattr(MD5PasswordHasher, "encode", counting_encode)
 
     by_name = attempt(api_client, "no-such-user", "some-password-1")
-    by_mobile = api_client.post(reverse("sessions:login"),
-                                {"mobile": "9123456789", "password": "some-password-2"})
+    by_mobile = api_client.post(
+        reverse("sessions:login"),
+        {"mobile": "9123456789", "password": "some-password-2"},
+    )
 
     assert by_name.json() == by_mobile.json()
     assert by_name.json()["code"] == "invalid_credentials"

@@ -2,6 +2,7 @@
 
 Use with `@pytest.mark.urls("sessions_app.tests.urls")`.
 """
+
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request

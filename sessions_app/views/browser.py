@@ -18,7 +18,7 @@ class BrowserLoginView(DjangoLoginView):
 
 
 class BrowserLogoutView(DjangoLogoutView):
-    """Log out on POST; a GET (a link, e.g. Swagger UI's) asks first, as logout needs CSRF."""
+    """Log out on POST; a GET (a link, as Swagger UI has) asks first: CSRF."""
 
     http_method_names = ["get", "post", "options"]
     next_page = "rest_framework:login"  # not the admin's "logged out" page

@@ -59,19 +59,26 @@ class SessionViewSet(
             return UserSession.objects.none()
         status_filter = "all"
         if self.action == "list":
-            status_filter = query_params(self.request, SessionListQuerySerializer)["status"]
+            status_filter = query_params(self.request, SessionListQuerySerializer)[
+                "status"
+            ]
         return selectors.session_list_for_user(
             user_id=self.request.user.pk, status=status_filter
         )
 
     def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "current_session": self.request.auth}
+        return {
+            **super().get_serializer_context(),
+            "current_session": self.request.auth,
+        }
 
     @swagger_auto_schema(query_serializer=SessionListQuerySerializer)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @swagger_auto_schema(operation_id="sessions_end", responses={200: EndedSessionSerializer})
+    @swagger_auto_schema(
+        operation_id="sessions_end", responses={200: EndedSessionSerializer}
+    )
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         """End one of your sessions; ending the current one is a logout."""
         session = self.get_object()
@@ -88,7 +95,9 @@ class SessionViewSet(
     )
     def end_all(self, request: Request) -> Response:
         """End all your other sessions, and with keep_current=false this one too."""
-        keep_current = query_params(request, EndAllSessionsQuerySerializer)["keep_current"]
+        keep_current = query_params(request, EndAllSessionsQuerySerializer)[
+            "keep_current"
+        ]
         ended = services.session_end_others(
             user_id=request.user.pk,
             keep_session_id=request.auth.pk,

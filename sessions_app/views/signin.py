@@ -170,19 +170,26 @@ class PasswordResetView(PublicAPIView):
     def post(self, request: Request) -> Response:
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        confirm_url = request.build_absolute_uri(reverse("sessions:password-reset-confirm"))
+        confirm_url = request.build_absolute_uri(
+            reverse("sessions:password-reset-confirm")
+        )
         for user in user_list_for_password_reset(serializer.validated_data["email"]):
             user_send_password_reset(user=user, confirm_url=confirm_url)
         return Response(
-            {"detail": _("If an account has this email address, a reset link is on its way.")}
+            {
+                "detail": _(
+                    "If an account has this email address, a reset link is on its way."
+                )
+            }
         )
 
 
 class PasswordResetConfirmView(PublicAPIView):
-    """Set a new password with the uid and token from the reset email; every session ends."""
+    """Set a new password with the uid and token of a reset mail; all sessions end."""
 
     @swagger_auto_schema(
-        request_body=PasswordResetConfirmSerializer, responses={200: EndedCountSerializer}
+        request_body=PasswordResetConfirmSerializer,
+        responses={200: EndedCountSerializer},
     )
     def post(self, request: Request) -> Response:
         serializer = PasswordResetConfirmSerializer(data=request.data)

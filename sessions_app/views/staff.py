@@ -68,4 +68,6 @@ class StaffSessionView(APIView):
             raise NotFound()
         services.session_end(session=session, reason=EndReason.TERMINATED_BY_STAFF)
         context = {"current_session": request.auth}
-        return Response({"ended_session": SessionSerializer(session, context=context).data})
+        return Response(
+            {"ended_session": SessionSerializer(session, context=context).data}
+        )

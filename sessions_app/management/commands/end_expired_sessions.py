@@ -1,6 +1,7 @@
 """End every live session past its lifetime or idle timeout (run it from cron)."""
 
 from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from sessions_app import services

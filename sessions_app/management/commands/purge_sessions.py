@@ -1,8 +1,8 @@
 """Delete sessions (and their security events) that ended long ago."""
 
-from typing import Any
 import re
 from datetime import timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -17,7 +17,9 @@ def parse_age(raw: str) -> timedelta:
     """Turn "90d", "12h" or "30m" into a timedelta."""
     match = AGE.match(raw.strip())
     if not match:
-        raise CommandError(f"--older-than takes an age such as 90d, 12h or 30m, not {raw!r}.")
+        raise CommandError(
+            f"--older-than takes an age such as 90d, 12h or 30m, not {raw!r}."
+        )
     return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -25,10 +27,13 @@ class Command(BaseCommand):
     help = "Delete sessions that ended more than --older-than ago, with their events."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--older-than", default="90d",
-                            help="age such as 90d (default), 12h or 30m")
+        parser.add_argument(
+            "--older-than", default="90d", help="age such as 90d (default), 12h or 30m"
+        )
 
     def handle(self, *args: str, older_than: str, **options: Any) -> None:
         age = parse_age(older_than)
         deleted = services.session_purge_ended(before=timezone.now() - age)
-        self.stdout.write(f"Deleted {deleted} session(s) that ended over {older_than} ago.")
+        self.stdout.write(
+            f"Deleted {deleted} session(s) that ended over {older_than} ago."
+        )
