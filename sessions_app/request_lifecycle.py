@@ -36,11 +36,10 @@ def logout_current_session(request: Request) -> UserSession:
 
 
 def rekey_after_password_change(request: Request) -> None:
-    """Keep a cookie session signed in after its password changed, under a new key."""
-    session: UserSession = request.auth
-    if session.transport != Transport.COOKIE:
-        return  # a token session's auth hash was renewed by the service
-    update_session_auth_hash(request._request, request.user)  # rotates the key
-    services.session_rekey(
-        session=session, session_key=request._request.session.session_key
-    )
+    """Keep a cookie session signed in under a new key after its password changed.
+
+    The session store records the new key's digest on the UserSession; a token
+    session's auth hash was renewed by the service already.
+    """
+    if request.auth.transport == Transport.COOKIE:
+        update_session_auth_hash(request._request, request.user)

@@ -228,14 +228,6 @@ def session_renew_auth_hash(*, session_id: UUID, user: User) -> None:
     )
 
 
-def session_rekey(*, session: UserSession, session_key: str) -> None:
-    """Record the new cookie key of a session whose key was rotated."""
-    UserSession.objects.filter(pk=session.pk).update(
-        session_key_digest=digest(session_key)
-    )
-    session.session_key_digest = digest(session_key)
-
-
 # end reason -> the kind of security event it is recorded as
 END_REASON_EVENTS = {
     EndReason.SUPERSEDED: EventKind.SESSION_SUPERSEDED,

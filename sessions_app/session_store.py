@@ -52,6 +52,20 @@ class SessionStore(DBStore):
         self._session_key = None
         self.user_session = None
 
+    def cycle_key(self) -> None:
+        """Move the data to a new key; the linked UserSession records the new digest.
+
+        Django rotates keys on login and in `update_session_auth_hash()`, from any view
+        (the admin's password change too): the link must follow, or an ended cookie
+        could no longer be told why.
+        """
+        super().cycle_key()
+        session_id = self.get(USER_SESSION_KEY)
+        if session_id:
+            UserSession.objects.filter(pk=session_id).update(
+                session_key_digest=digest(self.session_key)
+            )
+
     def exists(self, session_key: str) -> bool:
         return self.model.objects.filter(session_key=digest(session_key)).exists()
 
