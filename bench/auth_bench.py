@@ -4,7 +4,7 @@
     python bench/auth_bench.py --seconds 5 --rounds 2 --strict
 
 Creates a fresh PostgreSQL database (postgres@127.0.0.1, dropped afterwards), migrates it
-with bench.settings (production settings + DRF's stock `rest_framework.authtoken` + three
+with bench.settings (production settings + DRF's stock `rest_framework.authtoken` + four
 bench views), seeds a reader and 50 login users (Argon2, the production hasher), starts
 gunicorn with gunicorn.conf.py (2 sync workers, DEBUG off, persistent database
 connections, Redis for throttles, access log off) on 127.0.0.1, and drives it with wrk,
@@ -13,14 +13,17 @@ the same way for every scenario:
     bare           GET /bench/bare/           no authentication: the ceiling
     drf_token      GET /bench/drf-token/      DRF's stock TokenAuthentication
     session_token  GET /bench/session-token/  our TokenAuthentication + HasLiveSession
+    unprepared     GET /bench/unprepared/     session_token, its lookup not PREPAREd
     me             GET /api/v1/auth/users/me/ the real endpoint (user + session)
     login          POST /api/v1/auth/login/   password login, 50 users in turn
 
 Scenarios run in interleaved rounds (order rotated each round); req/s and latencies are
 medians over rounds, and each ratio is the median of the per-round ratios, so a noisy
-neighbour hurts both sides of a ratio alike. Ratios are taken within this run only. Besides req/s and latency it samples the CPU time that the
-gunicorn workers and this database's PostgreSQL backends spent per request, and counts
-the SQL statements per request type in-process. Results also go to bench/results/.
+neighbour hurts both sides of a ratio alike. Ratios are taken within this run only;
+session_token / unprepared is what the prepared statement alone gains. Besides req/s
+and latency it samples the CPU time that the gunicorn workers and this database's
+PostgreSQL backends spent per request, and counts the SQL statements per request type
+in-process. Results also go to bench/results/.
 """
 
 import argparse
@@ -62,6 +65,7 @@ SCENARIOS = [
     ("bare", "/bench/bare/", None),
     ("drf_token", "/bench/drf-token/", "drf"),
     ("session_token", "/bench/session-token/", "ours"),
+    ("unprepared", "/bench/unprepared/", "ours"),
     ("me", "/api/v1/auth/users/me/", "ours"),
     ("login", "/api/v1/auth/login/", "login"),
 ]
@@ -143,6 +147,7 @@ def child_count_queries() -> dict:
     counted = {
         "drf_token": measure(lambda: stock.get("/bench/drf-token/")),
         "session_token": measure(lambda: reader.get("/bench/session-token/")),
+        "unprepared": measure(lambda: reader.get("/bench/unprepared/")),
         "me": measure(lambda: reader.get("/api/v1/auth/users/me/")),
         "stale_token": measure(lambda: first.get("/api/v1/auth/users/me/")),
         "list_sessions": measure(lambda: reader.get("/api/v1/auth/users/me/sessions/")),
@@ -432,7 +437,7 @@ def summarise(runs: dict[str, list[dict]]) -> dict[str, dict]:
     for name, figures in summary.items():
         # Ratios per round (scenarios seconds apart), then their median: a neighbour
         # that slows the machine for a while moves both sides of a ratio alike.
-        for reference in ("bare", "drf_token"):
+        for reference in ("bare", "drf_token", "unprepared"):
             figures[f"vs_{reference}"] = statistics.median(
                 mine["rps"] / theirs["rps"]
                 for mine, theirs in zip(runs[name], runs[reference])
@@ -464,6 +469,12 @@ def report(summary: dict, queries: dict) -> list[str]:
         )
     missed = []
     ours = summary["session_token"]
+    print(
+        f"\nPREPARE alone: session_token / unprepared = {ours['vs_unprepared']:.2f} "
+        f"(app CPU {summary['unprepared']['app_cpu_ms']:.2f} -> "
+        f"{ours['app_cpu_ms']:.2f} ms/req, PostgreSQL CPU "
+        f"{summary['unprepared']['db_cpu_ms']:.3f} -> {ours['db_cpu_ms']:.3f} ms/req)"
+    )
     print()
     for key, (required, goal) in TARGETS.items():
         value = ours[key]

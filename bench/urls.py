@@ -1,4 +1,4 @@
-"""The project's URLs plus the three bench views (bench.settings only)."""
+"""The project's URLs plus the four bench views (bench.settings only)."""
 
 from django.urls import path
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("bench/bare/", views.BareView.as_view()),
     path("bench/drf-token/", views.DrfTokenView.as_view()),
     path("bench/session-token/", views.SessionTokenView.as_view()),
+    path("bench/unprepared/", views.UnpreparedSessionTokenView.as_view()),
     *project_urls.urlpatterns,
 ]
 

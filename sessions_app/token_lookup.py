@@ -10,7 +10,14 @@ this one at 1.5x.
 
 Sessions are read from the primary (the write alias), never from a replica: a replica
 may not have seen the logout yet, and an ended token must never authenticate.
+`prepare=False` runs the plain query every time; only `make bench` passes it (its
+`unprepared` scenario), to measure what the prepared statement alone gains. On
+2026-11-29 (2 cores, noisy: load average 1 to 14 from other work), two short runs
+(`--seconds 3 --rounds 4`) gave req/s ratios prepared/unprepared of 0.71 and 1.28,
+which is within the noise; PostgreSQL CPU per request was the steady figure, 0.42 ->
+0.29 ms and 0.69 -> 0.36 ms with PREPARE (a third to a half less), app CPU unchanged.
 """
+
 import functools
 import hashlib
 import weakref
@@ -113,12 +120,20 @@ def _prepare(
 
 
 def _token_row(
-    connection: BaseDatabaseWrapper, query: _TokenQuery, params: list[str]
+    connection: BaseDatabaseWrapper,
+    query: _TokenQuery,
+    params: list[str],
+    *,
+    prepare: bool,
 ) -> tuple | None:
     """Run the token query: prepared on PostgreSQL outside transactions, else plain."""
     with connection.cursor() as cursor:
         # In autocommit a failed EXECUTE harms nothing; inside a transaction it would.
-        if connection.vendor == "postgresql" and connection.get_autocommit():
+        if (
+            prepare
+            and connection.vendor == "postgresql"
+            and connection.get_autocommit()
+        ):
             state = _prepared.get(connection)
             if state is None or state.db_connection is not connection.connection:
                 state = _prepare(cursor, connection, query)  # a new DB connection
@@ -135,12 +150,15 @@ def _token_row(
         return cursor.fetchone()
 
 
-def session_by_token_digest(token_digest: str) -> UserSession | None:
+def session_by_token_digest(
+    token_digest: str, *, prepare: bool = True
+) -> UserSession | None:
     """Return the session (with its user) whose token has this digest, or None."""
     alias = router.db_for_write(UserSession)  # the primary: a replica may lag a logout
     connection = connections[alias]
     query = _token_query(alias)
-    row = _token_row(connection, query, [token_digest, Transport.TOKEN.value])
+    params = [token_digest, Transport.TOKEN.value]
+    row = _token_row(connection, query, params, prepare=prepare)
     if row is None:
         return None
     values = list(row)

@@ -89,10 +89,10 @@ def test_token_lookup_compiles_its_query_once_per_alias_across_threads(
     seen = []  # the connection object each lookup ran on
     found_in_threads = []
 
-    def recording_run(connection, query, params):
+    def recording_run(connection, query, params, *, prepare):
         seen.append(connection)
         if connection is own_connection:
-            return run_query(connection, query, params)
+            return run_query(connection, query, params, prepare=prepare)
         return None  # other threads' connections do not see the test's transaction
 
     def lookup_in_a_thread() -> None:
@@ -211,6 +211,19 @@ def test_token_lookup_survives_a_migration_that_changes_a_column_type(make_user)
             cursor.execute(
                 f'ALTER TABLE "{table}" ALTER COLUMN "user_agent" TYPE varchar(512)'
             )
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_token_lookup_without_preparation_runs_the_plain_query(make_user):
+    session, token = start_token_session(make_user())
+    connection.close()
+
+    with CaptureQueriesContext(connection) as captured:
+        found = token_lookup.session_by_token_digest(digest(token), prepare=False)
+
+    assert found.pk == session.pk
+    assert statements(captured) == ["SELECT"]  # what `make bench` compares against
 
 
 def test_token_lookup_inside_a_transaction_runs_the_plain_query(
