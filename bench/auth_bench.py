@@ -3,10 +3,10 @@
     python bench/auth_bench.py                  # what `make bench` runs
     python bench/auth_bench.py --seconds 5 --rounds 2 --strict
 
-Creates a fresh PostgreSQL database (postgres@127.0.0.1, dropped afterwards), migrates it
-with bench.settings (production settings + DRF's stock `rest_framework.authtoken` + four
-bench views), seeds a reader and 50 login users (Argon2, the production hasher), starts
-gunicorn with gunicorn.conf.py (2 sync workers, DEBUG off, persistent database
+Creates a fresh PostgreSQL database (postgres@127.0.0.1, dropped afterwards), migrates
+it with bench.settings (production settings + DRF's stock `rest_framework.authtoken` +
+four bench views), seeds a reader and 50 login users (Argon2, the production hasher),
+starts gunicorn with gunicorn.conf.py (2 sync workers, DEBUG off, persistent database
 connections, Redis for throttles, access log off) on 127.0.0.1, and drives it with wrk,
 the same way for every scenario:
 
@@ -83,7 +83,7 @@ def _setup_django() -> None:
 
 
 def child_seed() -> dict:
-    """Create the reader (with a stock DRF token) and the login users, one hash for all."""
+    """Create the reader (with a stock DRF token) and the login users, one hash."""
     from django.contrib.auth.hashers import make_password
     from rest_framework.authtoken.models import Token
 
@@ -264,7 +264,7 @@ class CpuMeter:
         self.server, self.database = server, database
 
     def settle(self, timeout: float = 60.0) -> None:
-        """Wait until the workers are idle: requests wrk left queued must not spill over."""
+        """Wait until the workers are idle: requests wrk left queued must not spill."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             before = sum(_ticks(pid) for pid in self.server.worker_pids())
@@ -334,7 +334,7 @@ def run_wrk(
     return parse_wrk(result.stdout)
 
 
-# ---- the run --------------------------------------------------------------------------
+# ---- the run -------------------------------------------------------------------------
 
 
 def bench_env(url: str) -> dict[str, str]:
@@ -414,8 +414,9 @@ def measure(args: argparse.Namespace, url: str, env: dict, wrk: str) -> dict:
                 if round_number >= 0:
                     runs[name].append(result)
                     print(
-                        f"  round {round_number + 1} {name:<14} {result['rps']:8.1f} req/s"
-                        f"  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms",
+                        f"  round {round_number + 1} {name:<14} "
+                        f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+                        f"p99 {result['p99_ms']:7.2f} ms",
                         flush=True,
                     )
             order = order[1:] + order[:1]
@@ -440,7 +441,7 @@ def summarise(runs: dict[str, list[dict]]) -> dict[str, dict]:
         for reference in ("bare", "drf_token", "unprepared"):
             figures[f"vs_{reference}"] = statistics.median(
                 mine["rps"] / theirs["rps"]
-                for mine, theirs in zip(runs[name], runs[reference])
+                for mine, theirs in zip(runs[name], runs[reference], strict=True)
             )
     return summary
 

@@ -291,7 +291,7 @@ class UserLoop(threading.Thread):
                 self.mistype_password,
             ),
         ]
-        weights, actions = zip(*choices)
+        weights, actions = zip(*choices, strict=True)
         self.random.choices(actions, weights)[0]()
 
     def run(self) -> None:

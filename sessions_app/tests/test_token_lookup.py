@@ -143,7 +143,7 @@ def test_token_lookup_reads_from_the_primary_not_a_replica(
     assert found._state.db == found.user._state.db == "default"
 
 
-# ---- PostgreSQL: the statement is prepared once per connection, outside transactions --
+# ---- PostgreSQL: the statement is prepared once per connection, outside transactions
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only"
