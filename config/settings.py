@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "accounts",
     "sessions_app",
     "activity",
+    "messaging",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,120 @@
+"""Sending messages, blocking and unblocking members."""
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from messaging import selectors
+from messaging.exceptions import AlreadyBlocked, MessageBlocked
+from messaging.models import Block, Message
+from sessions_app.models import EventKind, UserSession
+from sessions_app.services import security_event_record
+
+# Ids and usernames only: a message's content never reaches a log line.
+logger = logging.getLogger("messaging")
+
+
+def message_send(
+    *, sender: User, receiver: User, content: str, at: datetime | None = None
+) -> Message:
+    """Store a message unless the receiver blocks the sender; then store nothing."""
+    if sender.pk == receiver.pk:
+        raise ValueError("a member cannot message themselves")
+    if selectors.block_exists(blocker_id=receiver.pk, blocked_id=sender.pk):
+        logger.info(
+            "message refused, receiver blocks sender: sender=%s (%s) receiver=%s (%s)",
+            sender.pk,
+            sender.username,
+            receiver.pk,
+            receiver.username,
+        )
+        raise MessageBlocked()
+    message = Message.objects.create(
+        sender=sender,
+        receiver=receiver,
+        content=content,
+        created_at=at or timezone.now(),
+    )
+    logger.info(
+        "message sent: id=%s sender=%s (%s) receiver=%s (%s)",
+        message.pk,
+        sender.pk,
+        sender.username,
+        receiver.pk,
+        receiver.username,
+    )
+    return message
+
+
+@transaction.atomic
+def block_create(
+    *,
+    blocker: User,
+    blocked: User,
+    session: UserSession | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    at: datetime | None = None,
+) -> Block:
+    """Block a member once (409 the second time) and record it for the blocker."""
+    if blocker.pk == blocked.pk:
+        raise ValueError("a member cannot block themselves")
+    at = at or timezone.now()
+    block, created = Block.objects.get_or_create(
+        blocker=blocker, blocked=blocked, defaults={"created_at": at}
+    )
+    if not created:
+        raise AlreadyBlocked()
+    security_event_record(
+        kind=EventKind.USER_BLOCKED,
+        user=blocker,
+        session=session,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        detail={"blocked": blocked.username, "blocked_id": str(blocked.pk)},
+        at=at,
+    )
+    logger.info(
+        "user blocked: blocker=%s (%s) blocked=%s (%s)",
+        blocker.pk,
+        blocker.username,
+        blocked.pk,
+        blocked.username,
+    )
+    return block
+
+
+@transaction.atomic
+def block_remove(
+    *,
+    blocker: User,
+    blocked: User,
+    session: UserSession | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    at: datetime | None = None,
+) -> bool:
+    """Unblock a member and record it; False if there was no such block."""
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    if not deleted:
+        return False
+    security_event_record(
+        kind=EventKind.USER_UNBLOCKED,
+        user=blocker,
+        session=session,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        detail={"blocked": blocked.username, "blocked_id": str(blocked.pk)},
+        at=at,
+    )
+    logger.info(
+        "user unblocked: blocker=%s (%s) blocked=%s (%s)",
+        blocker.pk,
+        blocker.username,
+        blocked.pk,
+        blocked.username,
+    )
+    return True
