@@ -51,6 +51,8 @@ TAGS = [
     ("/api/v1/users/", "users"),
     ("/api/v1/activity/", "activity"),
     ("/api/v1/health/", "health"),
+    ("/api/v1/messages/", "messaging"),
+    ("/api/v1/blocks/", "messaging"),
     ("/", "original routes"),
 ]
 

@@ -5,19 +5,34 @@ from accounts.urls import legacy_urlpatterns as accounts_legacy
 from activity.urls import legacy_urlpatterns as activity_legacy
 from config.schema import build_schema_view
 from config.views import HealthView, api_not_found
+from messaging.urls import legacy_urlpatterns as messaging_legacy
 from sessions_app.urls import browser_urlpatterns
 from sessions_app.urls import legacy_urlpatterns as sessions_legacy
+from sessions_app.views import signin
 
 schema_view = build_schema_view()
 
+# The knox project's auth routes, with or without the slash (a redirect loses a POST).
+original_auth_routes = [
+    re_path(r"^api/auth/register/?$", signin.RegisterView.as_view(), name="register"),
+    re_path(r"^api/auth/login/?$", signin.LoginView.as_view(), name="login"),
+    re_path(r"^api/auth/logout/?$", signin.LogoutView.as_view(), name="logout"),
+]
 # The original projects' routes, answering as their v1 twins.
-original_routes = [*accounts_legacy, *sessions_legacy, *activity_legacy]
+original_routes = [
+    *accounts_legacy,
+    *sessions_legacy,
+    *activity_legacy,
+    *original_auth_routes,
+    *messaging_legacy,
+]
 
 api_v1 = [
     path("health/", HealthView.as_view(), name="health"),
     path("", include("accounts.urls")),
     path("", include("sessions_app.urls")),
     path("", include("activity.urls")),
+    path("", include("messaging.urls")),
 ]
 
 urlpatterns = [
