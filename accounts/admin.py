@@ -1,13 +1,26 @@
+from contextvars import ContextVar
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
 from accounts.services import user_change_password
 
+# The admin request setting a password: Django builds the form without it, and the
+# service needs to know who acts and which session (theirs) stays signed in.
+_acting_request: ContextVar[HttpRequest | None] = ContextVar(
+    "acting_request", default=None
+)
+
 
 class ServicePasswordChangeForm(AdminPasswordChangeForm):
-    """Staff setting a user's password: through the service, so other sessions end."""
+    """Staff setting a user's password: through the service, so other sessions end.
+
+    Staff changing their own password keep the session they do it from; the event
+    names the acting staff member.
+    """
 
     def set_password_and_save(
         self, user: User, password_field_name: str = "password1", commit: bool = True
@@ -16,8 +29,15 @@ class ServicePasswordChangeForm(AdminPasswordChangeForm):
             return super().set_password_and_save(
                 user, password_field_name, commit=False
             )
+        request = _acting_request.get()
+        actor = request.user if request is not None else None
+        own_session = getattr(request, "user_session", None)
+        keep = own_session.pk if own_session and actor and actor.pk == user.pk else None
         user_change_password(
-            user=user, new_password=self.cleaned_data[password_field_name]
+            user=user,
+            new_password=self.cleaned_data[password_field_name],
+            keep_session_id=keep,
+            actor=actor,
         )
         return user
 
@@ -25,6 +45,16 @@ class ServicePasswordChangeForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     change_password_form = ServicePasswordChangeForm
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        token = _acting_request.set(request)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _acting_request.reset(token)
+
     list_display = [
         "username",
         "mobile",

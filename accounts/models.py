@@ -39,7 +39,9 @@ class User(AbstractUser):
     tz = models.CharField(
         "time zone", max_length=64, default="UTC", validators=[validate_time_zone]
     )
+    # Verified or empty: a new address waits in `pending_email` until its link is used.
     email = models.EmailField(blank=True)
+    pending_email = models.EmailField(blank=True)
 
     REQUIRED_FIELDS = ["mobile"]
 
@@ -51,8 +53,18 @@ class User(AbstractUser):
                 Lower("username"),
                 name="accounts_user_username_ci_unique",
                 violation_error_message="A user with that username already exists.",
-            )
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="Another account uses this email address.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return bool(self.email)  # only a verified address is ever stored in `email`

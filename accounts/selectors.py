@@ -1,6 +1,5 @@
 """Reads of users."""
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
@@ -8,6 +7,7 @@ from django.utils.http import urlsafe_base64_decode
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 from accounts.models import User
+from accounts.tokens import email_verification_read, password_reset_tokens
 
 
 def normalize_mobile(raw: str) -> str | None:
@@ -65,6 +65,15 @@ def user_get_by_reset_token(*, uid: str, token: str) -> User | None:
         user = User.objects.filter(pk=pk, is_active=True).first()
     except (ValueError, UnicodeDecodeError, DjangoValidationError):
         return None
-    if user is None or not default_token_generator.check_token(user, token):
+    if user is None or not password_reset_tokens.check_token(user, token):
         return None
     return user
+
+
+def user_get_by_email_token(token: str) -> User | None:
+    """Return the active user whose pending address this verification token names."""
+    found = email_verification_read(token)
+    if found is None:
+        return None
+    user_id, email = found
+    return User.objects.filter(pk=user_id, pending_email=email, is_active=True).first()

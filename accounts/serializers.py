@@ -23,6 +23,13 @@ class UserSerializer(serializers.ModelSerializer):
     """A user's own data."""
 
     mobile = serializers.CharField(read_only=True)
+    email = serializers.CharField(
+        read_only=True, help_text="The verified address, or empty."
+    )
+    pending_email = serializers.CharField(
+        read_only=True, help_text="A new address waiting for its link to be used."
+    )
+    email_verified = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = User
@@ -33,6 +40,8 @@ class UserSerializer(serializers.ModelSerializer):
             "real_name",
             "tz",
             "email",
+            "pending_email",
+            "email_verified",
             "is_staff",
             "date_joined",
         ]
@@ -128,7 +137,8 @@ class SignupSerializer(serializers.Serializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    """The current password, and a new one that passes the password validators."""
+    """The current password (checked by the view, under the failed-login limits), and a
+    new one that passes the password validators."""
 
     current_password = serializers.CharField(
         trim_whitespace=False, max_length=128, style={"input_type": "password"}
@@ -136,11 +146,6 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(
         trim_whitespace=False, max_length=128, style={"input_type": "password"}
     )
-
-    def validate_current_password(self, value: str) -> str:
-        if not self.context["user"].check_password(value):
-            raise serializers.ValidationError(_("The current password is not correct."))
-        return value
 
     def validate_new_password(self, value: str) -> str:
         try:
@@ -155,7 +160,12 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
     real_name = serializers.CharField(max_length=150, required=False)
     tz = TimeZoneField(required=False)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        help_text="A new address is held as pending (202) until its link is used; "
+        '"" removes it. Either needs a recent step-up.',
+    )
 
 
 class PasswordResetRequestSerializer(serializers.Serializer):

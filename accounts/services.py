@@ -1,11 +1,10 @@
 """Every change to a user goes through here."""
 
-from django.contrib.auth.tokens import default_token_generator
+from functools import partial
+from uuid import UUID
+
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_PASSWORD, DEMO_USERS
@@ -16,9 +15,15 @@ from accounts.selectors import (
     user_get_by_mobile,
     user_get_by_username,
 )
-from accounts.signals import password_changed
+from accounts.signals import email_change_requested, email_changed, password_changed
+from accounts.tasks import (
+    email_change_notice_mail,
+    email_verification_mail,
+    password_reset_request,
+)
+from accounts.tokens import email_verification_read
 
-PROFILE_FIELDS = ("real_name", "tz", "email")
+PROFILE_FIELDS = ("real_name", "tz")
 
 
 def user_signup(
@@ -30,13 +35,13 @@ def user_signup(
     tz: str = "UTC",
     email: str = "",
 ) -> User:
-    """Create an active user with a hashed password; start no session."""
+    """Create an active user with a hashed password; an email waits to be verified."""
     user = User(
         username=User.normalize_username(username),
         mobile=mobile,
         real_name=real_name,
         tz=tz,
-        email=User.objects.normalize_email(email),
+        pending_email=User.objects.normalize_email(email),
     )
     user.set_password(password)
     try:
@@ -47,7 +52,19 @@ def user_signup(
         raise ValidationError(
             _duplicate_errors(username=username, mobile=mobile)
         ) from None
+    if user.pending_email:
+        _enqueue_verification(user)
     return user
+
+
+def _enqueue_verification(user: User) -> None:
+    transaction.on_commit(
+        partial(
+            email_verification_mail.enqueue,
+            user_id=str(user.pk),
+            email=user.pending_email,
+        )
+    )
 
 
 def _duplicate_errors(*, username: str, mobile: str) -> dict[str, list[str]]:
@@ -61,21 +78,25 @@ def _duplicate_errors(*, username: str, mobile: str) -> dict[str, list[str]]:
 
 
 def user_change_password(
-    *, user: User, new_password: str, keep_session_id: str | None = None
+    *,
+    user: User,
+    new_password: str,
+    keep_session_id: UUID | None = None,
+    actor: User | None = None,
 ) -> None:
     """Set a new password and announce it, so other sessions can be ended."""
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    password_changed.send(sender=User, user=user, keep_session_id=keep_session_id)
+    password_changed.send(
+        sender=User, user=user, keep_session_id=keep_session_id, actor=actor
+    )
 
 
 def user_update_profile(*, user: User, **changes: str) -> User:
-    """Change the user's real name, time zone or email; other fields are refused."""
+    """Change the user's real name or time zone; other fields are refused."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {', '.join(sorted(unknown))}")
-    if "email" in changes:
-        changes["email"] = User.objects.normalize_email(changes["email"])
     for field, value in changes.items():
         setattr(user, field, value)
     if changes:
@@ -140,27 +161,62 @@ def user_ensure_demo() -> list[User]:
     ]
 
 
-def user_send_password_reset(*, user: User, confirm_url: str) -> None:
-    """Email the user a one-time link (uid + token) to set a new password."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    body = "\n".join(
-        [
-            _("Hello %(name)s,") % {"name": user.real_name or user.username},
-            "",
-            _(
-                "Someone asked to reset the password of your account %(username)s. "
-                "To choose a new one, POST uid, token and new_password to:"
+def user_request_email_change(*, user: User, new_email: str) -> None:
+    """Hold a new address as pending and mail its link; tell the old verified one."""
+    new_email = User.objects.normalize_email(new_email)
+    user.pending_email = new_email
+    user.save(update_fields=["pending_email"])
+    _enqueue_verification(user)
+    if user.email:
+        transaction.on_commit(
+            partial(
+                email_change_notice_mail.enqueue,
+                user_id=str(user.pk),
+                old_email=user.email,
+                new_email=new_email,
             )
-            % {"username": user.username},
-            f"  {confirm_url}",
-            f"  uid:   {uid}",
-            f"  token: {token}",
-            "",
-            _(
-                "The link works once. Setting a new password signs out every session. "
-                "If you did not ask for this, ignore this email."
-            ),
-        ]
+        )
+    email_change_requested.send(sender=User, user=user, new_email=new_email)
+
+
+def user_remove_email(*, user: User) -> None:
+    """Forget the user's address, verified and pending (no reset mails from now on)."""
+    old_email = user.email
+    user.email = user.pending_email = ""
+    user.save(update_fields=["email", "pending_email"])
+    if old_email:
+        email_changed.send(sender=User, user=user, old_email=old_email, new_email="")
+
+
+@transaction.atomic
+def user_verify_email(*, token: str) -> User:
+    """Make the pending address the verified one, once, with a link under 24 h old."""
+    found = email_verification_read(token)
+    user = None
+    if found is not None:
+        user_id, email = found
+        user = (
+            User.objects.select_for_update()
+            .filter(pk=user_id, pending_email=email, is_active=True)
+            .first()
+        )
+    if user is None:
+        raise ValidationError(
+            {"token": [_("This link is invalid, has expired or was already used.")]}
+        )
+    taken = User.objects.filter(email__iexact=user.pending_email).exclude(pk=user.pk)
+    if taken.exists():
+        raise ValidationError(
+            {"token": [_("Another account uses this email address.")]}
+        )
+    old_email, user.email, user.pending_email = user.email, user.pending_email, ""
+    user.save(update_fields=["email", "pending_email"])
+    email_changed.send(
+        sender=User, user=user, old_email=old_email, new_email=user.email
     )
-    send_mail(_("Reset your password"), body, None, [user.email])
+    return user
+
+
+def user_request_password_reset(*, email: str) -> None:
+    """Queue a reset mail for this address; the same work whether an account has it."""
+    transaction.on_commit(partial(password_reset_request.enqueue, email=email.strip()))

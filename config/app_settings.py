@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "IDLE_TIMEOUT": timedelta(minutes=30),
     "ACTIVITY_UPDATE_INTERVAL": timedelta(seconds=60),
     "NOTIFY_NEW_LOGIN": True,
+    "REFRESH_TTL": timedelta(days=14),
+    "REFRESH_REUSE_GRACE": timedelta(seconds=5),
+    "SESSION_MAX_LIFETIME": timedelta(days=30),
+    "REAUTH_WINDOW": timedelta(seconds=600),
 }
 
 
@@ -73,6 +77,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "IDLE_TIMEOUT": _seconds,
     "ACTIVITY_UPDATE_INTERVAL": _seconds,
     "NOTIFY_NEW_LOGIN": _flag,
+    "REFRESH_TTL": _seconds,
+    "REFRESH_REUSE_GRACE": _seconds,
+    "SESSION_MAX_LIFETIME": _seconds,
+    "REAUTH_WINDOW": _seconds,
 }
 
 
@@ -96,6 +104,7 @@ DEFAULT_THROTTLE_RATES = {
     "login_ip": "60/min",  # sign-in, signup and password endpoints, per client IP
     "login_failures_account_ip": "10/15min",  # failed logins per (account, client IP)
     "login_failures_account": "100/hour",  # failed logins per account, whatever the IP
+    "password_reset_address": "3/hour",  # reset mails per email address
 }
 
 _UNITS = {
@@ -163,6 +172,26 @@ class SessionPolicy:
     @property
     def NOTIFY_NEW_LOGIN(self) -> bool:
         return self._get("NOTIFY_NEW_LOGIN")
+
+    @property
+    def REFRESH_TTL(self) -> timedelta:
+        """How long a token session lives on without a refresh (from the last one)."""
+        return self._get("REFRESH_TTL")
+
+    @property
+    def REFRESH_REUSE_GRACE(self) -> timedelta:
+        """How long after a rotation the old refresh token is a retry, not a replay."""
+        return self._get("REFRESH_REUSE_GRACE")
+
+    @property
+    def SESSION_MAX_LIFETIME(self) -> timedelta:
+        """Absolute lifetime of a token session, however often it is refreshed."""
+        return self._get("SESSION_MAX_LIFETIME")
+
+    @property
+    def REAUTH_WINDOW(self) -> timedelta:
+        """How long a step-up (password confirmed) lets sensitive changes through."""
+        return self._get("REAUTH_WINDOW")
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"no session policy setting called {name!r}")

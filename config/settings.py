@@ -42,6 +42,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
 
 
+def env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 3600:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number of seconds")
+    return seconds
+
+
 DEBUG = env_flag("DJANGO_DEBUG", True)
 
 DEVELOPMENT_SECRET_KEY = (
@@ -72,8 +85,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_tasks",
+    "django_tasks_db",
     "drf_yasg",
     "phonenumber_field",
+    "config",
     "accounts",
     "sessions_app",
     "activity",
@@ -131,6 +147,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")
     }
 
+# Bounded waits on PostgreSQL (config/db.py): connecting, and each web request's query
+# (the server's statement_timeout; the client gives up 1 s later). Not for commands.
+DATABASE_CONNECT_TIMEOUT = env_seconds("DATABASE_CONNECT_TIMEOUT", 3.0)
+DATABASE_STATEMENT_TIMEOUT = env_seconds("DATABASE_STATEMENT_TIMEOUT", 5.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = max(
+        int(DATABASE_CONNECT_TIMEOUT + 0.999),
+        2,  # libpq: whole seconds, at least 2
+    )
+    # Behind PgBouncer in transaction mode, a cursor cannot outlive its transaction.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_flag(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrMobileBackend"]
@@ -140,9 +170,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # RedisCache with short timeouts and a circuit breaker (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "sessionauth"),
+            "OPTIONS": {"timeout_seconds": env_seconds("REDIS_TIMEOUT", 0.3)},
         }
     }
 else:
@@ -212,8 +244,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "config.parsers.Utf8FormParser",
+        "config.parsers.Utf8MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -258,16 +290,46 @@ SWAGGER_SETTINGS = {
 LOGIN_URL = "/api-auth/login/"
 LOGIN_REDIRECT_URL = "/api/v1/users/"
 
-# Email: the console by default; SMTP when EMAIL_HOST is set.
+# Mail and other slow work leave the request as tasks (django-tasks). Development and
+# tests run them at once, in-process; production stores them in the database for
+# `manage.py db_worker` (a mail survives a restart and an SMTP outage).
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_task_backend = os.environ.get(
+    "DJANGO_TASK_BACKEND", "immediate" if DEBUG else "database"
+)
+if _task_backend not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_TASK_BACKEND={_task_backend!r}: "
+        f"must be one of {', '.join(TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_task_backend]}}
+
+# Email: SMTP when EMAIL_HOST is set, or the backend DJANGO_EMAIL_BACKEND names. Without
+# either, development prints mail on the console and production refuses to start: the
+# console would write every reset and verification link into the server's log.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("EMAIL_PORT", 587)
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", True)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", True)
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "").strip()
+if not EMAIL_BACKEND:
+    if EMAIL_HOST:
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    elif DEBUG:
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    else:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG=0 needs EMAIL_HOST (SMTP) or DJANGO_EMAIL_BACKEND naming a "
+            "mail backend; the console backend would log every reset link."
+        )
+# The canonical address that links in mails start with, never the request's Host.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if not SITE_URL and DEBUG:
+    SITE_URL = "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 # Production hardening: on unless DEBUG; TLS may end at a proxy.

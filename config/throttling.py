@@ -3,22 +3,58 @@
 Counters use `cache.add` + `cache.incr`, which are atomic in Redis, so every worker and
 host agrees. Rates come from `settings.THROTTLE_RATES` on each request, so tests and
 operators can change them (`THROTTLE_<SCOPE>=60/min` in the environment).
+
+When the cache is down or slow (config/cache.py), counting goes on in this worker's own
+memory: sign-in keeps working and keeps limiting, but each worker counts alone, so the
+effective limit is the configured one times the number of workers (and hosts). An error
+line says so at most once a minute.
 """
 
+from __future__ import annotations
+
+import logging
 import math
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.dispatch import Signal
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
 from config.app_settings import DEFAULT_THROTTLE_RATES, parse_rate
+from config.cache import CACHE_ERRORS
+from config.errors import RateLimitedLog
+
+if TYPE_CHECKING:  # rest_framework.views loads the API settings, and so our apps
+    from rest_framework.views import APIView
 
 # Sent when a limit trips: scope, ident (never a secret), request (or None).
 request_throttled = Signal()
+
+logger = logging.getLogger("config.throttling")
+
+# This worker's own counters, used while the shared cache does not answer.
+local_counters = LocMemCache("throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+_fallback_log = RateLimitedLog(seconds=60)
+
+
+def _counted(operation: Callable[[object], int | None]) -> int | None:
+    """Run a counter operation on the shared cache, or on local memory if it is down."""
+    try:
+        return operation(cache)
+    except CACHE_ERRORS as error:
+        _fallback_log(
+            logger,
+            logging.ERROR,
+            "Throttle counters are in this worker's memory: the cache is unavailable "
+            "(%s); each worker now allows the full limit",
+            error,
+        )
+        return operation(local_counters)
 
 
 def rate_for(scope: str) -> tuple[int, int]:
@@ -37,22 +73,25 @@ class FixedWindow:
         self.key = f"throttle:{scope}:{ident}:{int(now // self.window)}"
 
     def count(self) -> int:
-        return cache.get(self.key, 0)
+        return _counted(lambda store: store.get(self.key, 0))
 
     def hit(self) -> int:
         """Count one more and return the new total."""
-        cache.add(self.key, 0, timeout=self.window + 1)
+        return _counted(self._hit)
+
+    def _hit(self, store: object) -> int:
+        store.add(self.key, 0, timeout=self.window + 1)
         try:
-            return cache.incr(self.key)
+            return store.incr(self.key)
         except ValueError:  # expired between add and incr
-            cache.add(self.key, 1, timeout=self.window + 1)
+            store.add(self.key, 1, timeout=self.window + 1)
             return 1
 
     def is_exhausted(self) -> bool:
         return self.count() >= self.limit
 
     def clear(self) -> None:
-        cache.delete(self.key)
+        _counted(lambda store: store.delete(self.key))
 
 
 class ClientIPThrottle(BaseThrottle):

@@ -6,9 +6,9 @@ from activity.urls import legacy_urlpatterns as activity_legacy
 from config.schema import build_schema_view
 from config.views import HealthView, api_not_found
 from messaging.urls import legacy_urlpatterns as messaging_legacy
-from sessions_app.urls import browser_urlpatterns
+from sessions_app.urls import account_page_urlpatterns, browser_urlpatterns
 from sessions_app.urls import legacy_urlpatterns as sessions_legacy
-from sessions_app.views import signin
+from sessions_app.views import browser, signin
 
 schema_view = build_schema_view()
 
@@ -36,8 +36,13 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path(
+        "admin/password_change/",
+        admin.site.admin_view(browser.AdminPasswordChangePage.as_view()),
+    ),  # before admin.site.urls, so "admin:password_change" lands here
     path("admin/", admin.site.urls),
     path("api-auth/", include((browser_urlpatterns, "rest_framework"))),
+    path("account/", include((account_page_urlpatterns, "account"))),
     path("api/v1/", include(api_v1)),
     re_path(
         r"^swagger\.(?P<format>json|yaml)$",

@@ -16,7 +16,12 @@ class SessionsAppConfig(AppConfig):
         )
         from django.db.models.signals import post_save
 
-        from accounts.signals import password_changed
+        from accounts.signals import (
+            email_change_requested,
+            email_changed,
+            password_changed,
+            password_reset_requested,
+        )
         from config.throttling import request_throttled
         from sessions_app import receivers
         from sessions_app.signals import session_ended, session_started
@@ -26,6 +31,9 @@ class SessionsAppConfig(AppConfig):
             (user_logged_out, receivers.on_user_logged_out, None),
             (user_login_failed, receivers.on_user_login_failed, None),
             (password_changed, receivers.on_password_changed, None),
+            (password_reset_requested, receivers.on_password_reset_requested, None),
+            (email_change_requested, receivers.on_email_change_requested, None),
+            (email_changed, receivers.on_email_changed, None),
             (session_started, receivers.on_session_started, None),
             (session_ended, receivers.on_session_ended, None),
             (request_throttled, receivers.on_request_throttled, None),

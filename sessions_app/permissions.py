@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
 from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.request import Request
 
 if TYPE_CHECKING:  # rest_framework.views imports these permissions at start-up
     from rest_framework.views import APIView
 
-from sessions_app.exceptions import SessionEnded
+from sessions_app import selectors
+from sessions_app.exceptions import ReauthenticationRequired, SessionEnded
 
 
 class HasLiveSession(BasePermission):
@@ -28,3 +30,9 @@ def staff_permissions() -> list[type[BasePermission]]:
     from rest_framework.settings import api_settings
 
     return [*api_settings.DEFAULT_PERMISSION_CLASSES, IsAdminUser]
+
+
+def require_recent_step_up(request: Request) -> None:
+    """Refuse (403 `reauthentication_required`) unless the session stepped up lately."""
+    if not selectors.session_has_recent_step_up(request.auth, now=timezone.now()):
+        raise ReauthenticationRequired()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.emails import mask_email
 from accounts.models import User
 from accounts.selectors import user_get_by_mobile, user_get_by_username
 from config.app_settings import policy
@@ -24,6 +25,7 @@ from sessions_app.models import (
     UserSession,
 )
 from sessions_app.session_store import USER_SESSION_KEY
+from sessions_app.tasks import new_login_notice_mail
 
 
 def login_method_of(request: HttpRequest) -> str:
@@ -55,6 +57,7 @@ def on_user_logged_in(
             session_key=store.session_key,
             login_method=login_method_of(request),
             replaces_session_id=replaces_session_id,
+            force=getattr(request, "login_force", False),  # set by the JSON login
             **request_origin(request)._asdict(),
         )
     except SessionLimitReached:
@@ -63,6 +66,7 @@ def on_user_logged_in(
     store[USER_SESSION_KEY] = str(started.session.id)  # the store links its row on save
     store.set_expiry(started.session.expires_at)
     request.user_session = started.session
+    request.login_ended_sessions = started.ended_sessions  # the JSON login lists them
 
 
 def on_user_logged_out(
@@ -77,12 +81,17 @@ def on_user_logged_out(
 
 
 def on_password_changed(
-    sender: object, user: User, keep_session_id: UUID | None = None, **kwargs: Any
+    sender: object,
+    user: User,
+    keep_session_id: UUID | None = None,
+    actor: User | None = None,
+    **kwargs: Any,
 ) -> None:
     """End the user's other sessions after a password change; keep the current one."""
     kept = selectors.session_get(keep_session_id) if keep_session_id else None
+    detail = {"actor": services.actor_detail(actor)} if actor is not None else {}
     services.security_event_record(
-        kind=EventKind.PASSWORD_CHANGED, user=user, session=kept
+        kind=EventKind.PASSWORD_CHANGED, user=user, session=kept, detail=detail
     )
     services.session_end_others(
         user_id=user.pk,
@@ -91,6 +100,36 @@ def on_password_changed(
     )
     if kept is not None:
         services.session_renew_auth_hash(session_id=kept.pk, user=user)
+
+
+def on_password_reset_requested(sender: object, user: User, **kwargs: Any) -> None:
+    """Record that a reset link is being mailed to the account's verified address."""
+    services.security_event_record(kind=EventKind.PASSWORD_RESET_REQUESTED, user=user)
+
+
+def on_email_change_requested(
+    sender: object, user: User, new_email: str, **kwargs: Any
+) -> None:
+    """Record that the account asked to move to a new (masked) address."""
+    services.security_event_record(
+        kind=EventKind.EMAIL_CHANGE_REQUESTED,
+        user=user,
+        detail={"new_email": mask_email(new_email)},
+    )
+
+
+def on_email_changed(
+    sender: object, user: User, old_email: str, new_email: str, **kwargs: Any
+) -> None:
+    """Record that the verified address changed or was removed (both masked)."""
+    services.security_event_record(
+        kind=EventKind.EMAIL_CHANGED,
+        user=user,
+        detail={
+            "old_email": mask_email(old_email) if old_email else "",
+            "new_email": mask_email(new_email) if new_email else "",
+        },
+    )
 
 
 def on_user_saved(
@@ -140,8 +179,8 @@ def on_session_started(
     ):
         transaction.on_commit(
             partial(
-                notifications.send_new_login_notice,
-                session=session,
+                new_login_notice_mail.enqueue,
+                session_id=str(session.pk),
                 ended_count=len(ended_sessions),
                 **first_from,
             )
@@ -151,13 +190,21 @@ def on_session_started(
 def on_session_ended(
     sender: object, session: UserSession, reason: str, at: datetime, **kwargs: Any
 ) -> None:
-    """Record why a session ended."""
+    """Record why a session ended; tell the user when a replayed token ended it."""
     services.security_event_record(
         kind=services.END_REASON_EVENTS[reason],
         session=session,
         at=at,
-        detail={"reason": reason},
+        detail={"reason": reason, **kwargs.get("detail", {})},
     )
+    if reason == EndReason.TOKEN_REUSED and session.user.email:
+        transaction.on_commit(
+            partial(
+                notifications.send_token_reuse_notice,
+                session=session,
+                detail=kwargs.get("detail", {}),
+            )
+        )
 
 
 def on_user_login_failed(

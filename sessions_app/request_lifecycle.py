@@ -10,7 +10,14 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from rest_framework.request import Request
 
 from sessions_app import services
-from sessions_app.models import Transport, UserSession
+from sessions_app.devices import request_origin
+from sessions_app.models import EventKind, Transport, UserSession
+from sessions_app.throttling import (
+    account_key,
+    login_failure_record,
+    login_failures_check,
+    login_failures_clear,
+)
 
 
 def announce_token_login(request: Request, started: services.SessionStart) -> None:
@@ -19,6 +26,27 @@ def announce_token_login(request: Request, started: services.SessionStart) -> No
     user_logged_in.send(
         sender=type(user), request=request, user=user, user_session=started.session
     )
+
+
+def confirm_password(
+    request: Request, *, password: str, failure_kind: EventKind
+) -> bool:
+    """Check the signed-in user's password under the failed-login limits.
+
+    A wrong one counts like a failed login (429 `throttled` once the limits trip) and
+    records `failure_kind` on the account; the right one clears this address's count.
+    """
+    user = request.user
+    account, origin = account_key(username=user.username), request_origin(request)
+    login_failures_check(account=account, ip=origin.ip_address)
+    if not user.check_password(password):
+        login_failure_record(account=account, ip=origin.ip_address, request=request)
+        services.security_event_record(
+            kind=failure_kind, session=request.auth, **origin._asdict()
+        )
+        return False
+    login_failures_clear(account=account, ip=origin.ip_address)
+    return True
 
 
 def logout_current_session(request: Request) -> UserSession:

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from config.app_settings import LimitScope, OnLimit, policy
 from sessions_app.crypto import digest
-from sessions_app.models import SecurityEvent, UserSession
+from sessions_app.models import SecurityEvent, Transport, UserSession
 from sessions_app.token_lookup import session_by_token_digest
 
 
@@ -36,7 +36,14 @@ def session_get_by_key(session_key: str) -> UserSession | None:
 
 
 def session_expires_at(session: UserSession) -> datetime:
-    """Return when a session stops being usable: its lifetime or idle timeout, first."""
+    """Return when a session ends if nothing else ends it first.
+
+    A cookie session: at its lifetime or after `IDLE_TIMEOUT` unused. A token session:
+    at `SESSION_MAX_LIFETIME` after the login (`expires_at`) or `REFRESH_TTL` after its
+    last refresh (`refresh_expires_at`); idle access tokens only need a refresh.
+    """
+    if session.transport == Transport.TOKEN:
+        return min(session.expires_at, session.refresh_expires_at or session.expires_at)
     return min(session.expires_at, session.last_activity + policy.IDLE_TIMEOUT)
 
 
@@ -45,11 +52,50 @@ def session_is_expired(session: UserSession, *, now: datetime) -> bool:
     return now >= session_expires_at(session)
 
 
-def session_list_expired(*, now: datetime) -> QuerySet[UserSession]:
-    """Return live sessions past their lifetime or idle timeout."""
-    return UserSession.objects.filter(is_active=True).filter(
-        Q(expires_at__lte=now) | Q(last_activity__lte=now - policy.IDLE_TIMEOUT)
+def session_reauthenticated_until(session: UserSession) -> datetime | None:
+    """Return when the last step-up stops counting, or None if there was none."""
+    if session.reauthenticated_at is None:
+        return None
+    return session.reauthenticated_at + policy.REAUTH_WINDOW
+
+
+def session_has_recent_step_up(session: UserSession, *, now: datetime) -> bool:
+    """Tell whether the session confirmed its password within `REAUTH_WINDOW`."""
+    until = session_reauthenticated_until(session)
+    return until is not None and now < until
+
+
+def session_token_expires_at(session: UserSession) -> datetime:
+    """Return when a token session's access token stops working (TTL, idle, session)."""
+    return min(
+        session.token_expires_at or session.expires_at,
+        session.last_activity + policy.IDLE_TIMEOUT,
+        session_expires_at(session),
     )
+
+
+def session_token_is_expired(session: UserSession, *, now: datetime) -> bool:
+    """Tell whether a token session's access token is too old or idle to be used."""
+    return session.transport == Transport.TOKEN and now >= session_token_expires_at(
+        session
+    )
+
+
+def _expired(now: datetime) -> Q:
+    """Match the sessions `session_is_expired` calls expired, in one SQL condition."""
+    return (
+        Q(expires_at__lte=now)
+        | Q(transport=Transport.TOKEN, refresh_expires_at__lte=now)
+        | Q(
+            transport=Transport.COOKIE,
+            last_activity__lte=now - policy.IDLE_TIMEOUT,
+        )
+    )
+
+
+def session_list_expired(*, now: datetime) -> QuerySet[UserSession]:
+    """Return live sessions past their lifetime, refresh deadline or idle timeout."""
+    return UserSession.objects.filter(is_active=True).filter(_expired(now))
 
 
 def session_list_ended_before(*, before: datetime) -> QuerySet[UserSession]:
@@ -81,9 +127,7 @@ def session_would_be_refused(
     )
     if replacing_session_id:
         live = live.exclude(pk=replacing_session_id)
-    unexpired = live.filter(
-        expires_at__gt=now, last_activity__gt=now - policy.IDLE_TIMEOUT
-    )
+    unexpired = live.exclude(_expired(now))
     return unexpired.count() >= policy.MAX_SESSIONS_PER_USER
 
 

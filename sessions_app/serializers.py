@@ -83,23 +83,64 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class LoginResponseSerializer(serializers.Serializer):
-    """What a token login answers: the token is shown this once."""
+    """What a token login answers: the tokens are shown this once."""
 
     user = UserSerializer()
     token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="When the access token expires.")
+    refresh_token = serializers.CharField()
+    refresh_expires_at = serializers.DateTimeField(
+        help_text="When the session ends unless it is refreshed before."
+    )
     session = SessionSerializer()
     ended_sessions = SessionSerializer(many=True)
     message = serializers.CharField()
 
 
 class RegisterResponseSerializer(serializers.Serializer):
-    """What registration answers: the new user and its first session's token."""
+    """What registration answers: the new user and its first session's tokens."""
 
     user = UserSerializer()
     token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="When the access token expires.")
+    refresh_token = serializers.CharField()
+    refresh_expires_at = serializers.DateTimeField(
+        help_text="When the session ends unless it is refreshed before."
+    )
     session = SessionSerializer()
+
+
+class TokenRefreshSerializer(serializers.Serializer):
+    """The refresh token from the login (or the last refresh); nothing else."""
+
+    refresh_token = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenRefreshResponseSerializer(serializers.Serializer):
+    """A new access token and refresh token for the same session, shown this once."""
+
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="When the access token expires.")
+    refresh_token = serializers.CharField()
+    refresh_expires_at = serializers.DateTimeField(
+        help_text="When the session ends unless it is refreshed before."
+    )
+    session = SessionSerializer()
+
+
+class CsrfTokenSerializer(serializers.Serializer):
+    csrf_token = serializers.CharField(
+        help_text="Send it back in the X-CSRFToken header of unsafe requests."
+    )
+
+
+class BrowserLoginResponseSerializer(serializers.Serializer):
+    """What the JSON cookie login answers: no token, the session is the cookie."""
+
+    user = UserSerializer()
+    session = SessionSerializer()
+    ended_sessions = SessionSerializer(many=True)
+    message = serializers.CharField()
 
 
 class EndedCountSerializer(serializers.Serializer):
@@ -182,3 +223,30 @@ class SecurityEventSerializer(serializers.ModelSerializer):
 
 class MessageSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class EmailVerifySerializer(serializers.Serializer):
+    """The token from an email verification link."""
+
+    token = serializers.CharField(max_length=512)
+
+
+class EmailVerifiedSerializer(serializers.Serializer):
+    """The address that is now the account's verified one."""
+
+    email = serializers.EmailField(read_only=True)
+    email_verified = serializers.BooleanField(read_only=True)
+
+
+class ReauthenticateSerializer(serializers.Serializer):
+    """The account's password, to confirm it is still you ("sudo mode")."""
+
+    password = serializers.CharField(
+        trim_whitespace=False, max_length=128, style={"input_type": "password"}
+    )
+
+
+class ReauthenticatedSerializer(serializers.Serializer):
+    """Until when sensitive changes pass without asking again."""
+
+    reauthenticated_until = serializers.DateTimeField(read_only=True)

@@ -4,6 +4,7 @@ Only this module opens or ends a `UserSession`; it announces `session_started` a
 `session_ended` inside the same transaction, so listeners stay consistent with it.
 """
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -18,9 +19,20 @@ from accounts.models import User
 from accounts.services import user_change_password, user_signup
 from config.app_settings import OnLimit, policy
 from sessions_app import selectors
-from sessions_app.crypto import digest, token_new
+from sessions_app.crypto import (
+    digest,
+    refresh_token_new,
+    refresh_token_read,
+    token_new,
+)
 from sessions_app.devices import USER_AGENT_MAX_LENGTH, describe_device, locate
-from sessions_app.exceptions import SessionLimitReached
+from sessions_app.exceptions import (
+    RefreshConflict,
+    RefreshTokenInvalid,
+    SessionEnded,
+    SessionLimitReached,
+    TokenExpired,
+)
 from sessions_app.models import (
     BrowserSession,
     EndReason,
@@ -37,10 +49,29 @@ class SessionStart(NamedTuple):
     session: UserSession
     token: str | None  # shown once to a token client; only its digest is stored
     ended_sessions: list[UserSession]
+    refresh_token: str | None = None  # token sessions: shown once, like the token
+
+
+class TokenRefresh(NamedTuple):
+    session: UserSession
+    token: str  # the new access token, shown once
+    refresh_token: str  # the new refresh token, shown once
 
 
 def _time_to_live(transport: str) -> timedelta:
-    return policy.TOKEN_TTL if transport == Transport.TOKEN else policy.COOKIE_TTL
+    """Return a new session's absolute lifetime (token: however often refreshed)."""
+    if transport == Transport.TOKEN:
+        return policy.SESSION_MAX_LIFETIME
+    return policy.COOKIE_TTL
+
+
+def _token_deadlines(*, now: datetime, expires_at: datetime) -> dict[str, datetime]:
+    """Return the deadlines of a token pair issued now, within the session's own."""
+    refresh_expires_at = min(now + policy.REFRESH_TTL, expires_at)
+    return {
+        "token_expires_at": min(now + policy.TOKEN_TTL, refresh_expires_at),
+        "refresh_expires_at": refresh_expires_at,
+    }
 
 
 @transaction.atomic
@@ -82,9 +113,20 @@ def session_start(
     for other in ended:
         session_end(session=other, reason=EndReason.SUPERSEDED, at=now)
 
-    token = token_new() if transport == Transport.TOKEN else None
+    session_id = uuid.uuid4()
+    expires_at = now + _time_to_live(transport)
+    token = refresh_token = None
+    token_fields = {}
+    if transport == Transport.TOKEN:
+        token = token_new()
+        refresh_token = refresh_token_new(session_id=session_id, generation=0)
+        token_fields = {
+            "refresh_digest": digest(refresh_token),
+            **_token_deadlines(now=now, expires_at=expires_at),
+        }
     device = describe_device(user_agent or "")
     session = UserSession.objects.create(
+        id=session_id,
         user=user,
         transport=transport,
         token_digest=digest(token) if token else None,
@@ -101,19 +143,32 @@ def session_start(
         created_at=now,
         last_activity=now,
         reauthenticated_at=now,  # a login is a step-up at its own time
-        expires_at=now + _time_to_live(transport),
+        expires_at=expires_at,
+        **token_fields,
     )
     session_started.send(
         sender=UserSession, session=session, at=now, ended_sessions=ended
     )
-    return SessionStart(session=session, token=token, ended_sessions=ended)
+    return SessionStart(
+        session=session,
+        token=token,
+        ended_sessions=ended,
+        refresh_token=refresh_token,
+    )
 
 
 @transaction.atomic
 def session_end(
-    *, session: UserSession, reason: str, at: datetime | None = None
+    *,
+    session: UserSession,
+    reason: str,
+    at: datetime | None = None,
+    detail: dict | None = None,
 ) -> bool:
-    """End a live session exactly once and announce it; False if it had ended."""
+    """End a live session exactly once and announce it; False if it had ended.
+
+    `detail` goes with the announcement into the security event (never a secret).
+    """
     now = at or timezone.now()
     changed = UserSession.objects.filter(pk=session.pk, is_active=True).update(
         is_active=False, ended_at=now, end_reason=reason
@@ -122,7 +177,9 @@ def session_end(
         return False
     BrowserSession.objects.filter(user_session_id=session.pk).delete()
     session.is_active, session.ended_at, session.end_reason = False, now, reason
-    session_ended.send(sender=UserSession, session=session, reason=reason, at=now)
+    session_ended.send(
+        sender=UserSession, session=session, reason=reason, at=now, detail=detail or {}
+    )
     return True
 
 
@@ -147,11 +204,8 @@ def session_end_others(
     return session_end_all(sessions=list(others), reason=reason, at=at)
 
 
-def session_check_live(*, session: UserSession, at: datetime | None = None) -> bool:
-    """Tell whether a session may act now: end it if it just expired, else note use."""
-    if not session.is_active:
-        return False
-    now = at or timezone.now()
+def _session_may_go_on(*, session: UserSession, now: datetime) -> bool:
+    """End a session its user, password or lifetime no longer allows; else True."""
     if not session.user.is_active:
         session_end(session=session, reason=EndReason.USER_DEACTIVATED, at=now)
         return False
@@ -163,12 +217,125 @@ def session_check_live(*, session: UserSession, at: datetime | None = None) -> b
     if selectors.session_is_expired(session, now=now):
         session_end(session=session, reason=EndReason.EXPIRED, at=now)
         return False
+    return True
+
+
+def session_refresh(
+    *,
+    refresh_token: str,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    at: datetime | None = None,
+) -> TokenRefresh:
+    """Rotate the access and refresh tokens of a live token session; end it on replay.
+
+    Raises `RefreshTokenInvalid` for a token we never issued, `SessionEnded` for an
+    ended session (a replayed token ends its session first, as `token_reused`), and
+    `RefreshConflict` for the previous token again within `REFRESH_REUSE_GRACE`.
+    """
+    outcome = _session_refresh_locked(
+        refresh_token=refresh_token,
+        replayed_from={"ip_address": ip_address, "user_agent": user_agent},
+        now=at or timezone.now(),
+    )
+    if isinstance(outcome, Exception):
+        raise outcome  # outside the transaction: a session ended for a replay stays so
+    return outcome
+
+
+@transaction.atomic
+def _session_refresh_locked(
+    *, refresh_token: str, replayed_from: dict, now: datetime
+) -> TokenRefresh | Exception:
+    """Under the session's row lock, rotate its tokens or say why not."""
+    claim = refresh_token_read(refresh_token)
+    if claim is None:
+        return RefreshTokenInvalid()
+    # The row lock queues parallel refreshes of one session (SQLite: IMMEDIATE).
+    session = (
+        UserSession.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=claim.session_id, transport=Transport.TOKEN)
+        .first()
+    )
+    if session is None or claim.generation > session.refresh_generation:
+        return RefreshTokenInvalid()
+    is_current = claim.generation == session.refresh_generation
+    if is_current and not constant_time_compare(
+        digest(refresh_token), session.refresh_digest or ""
+    ):
+        return RefreshTokenInvalid()
+    if not session.is_active:
+        return SessionEnded(reason=session.end_reason)
+    if not is_current:
+        is_retry = (
+            claim.generation == session.refresh_generation - 1
+            and session.refreshed_at is not None
+            and now - session.refreshed_at < policy.REFRESH_REUSE_GRACE
+        )
+        if is_retry:
+            return RefreshConflict()
+        device = describe_device(replayed_from["user_agent"] or "")
+        session_end(
+            session=session,
+            reason=EndReason.TOKEN_REUSED,
+            at=now,
+            detail={
+                "replayed_generation": claim.generation,
+                "replayed_from_ip": replayed_from["ip_address"],
+                "replayed_from_device": device.device_name,
+            },
+        )
+        return SessionEnded(reason=EndReason.TOKEN_REUSED)
+    if not _session_may_go_on(session=session, now=now):
+        return SessionEnded(reason=session.end_reason)
+    token = token_new()
+    new_refresh_token = refresh_token_new(
+        session_id=session.pk, generation=session.refresh_generation + 1
+    )
+    changes = {
+        "token_digest": digest(token),
+        "refresh_digest": digest(new_refresh_token),
+        "refresh_generation": session.refresh_generation + 1,
+        "refreshed_at": now,
+        "last_activity": now,
+        **_token_deadlines(now=now, expires_at=session.expires_at),
+    }
+    UserSession.objects.filter(pk=session.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(session, name, value)
+    return TokenRefresh(session=session, token=token, refresh_token=new_refresh_token)
+
+
+def session_check_live(*, session: UserSession, at: datetime | None = None) -> bool:
+    """Tell whether a session may act now: end it if it just expired, else note use.
+
+    A token session whose access token is too old or idle raises `TokenExpired`
+    (401): the session lives on, and its client refreshes.
+    """
+    if not session.is_active:
+        return False
+    now = at or timezone.now()
+    if not _session_may_go_on(session=session, now=now):
+        return False
+    if selectors.session_token_is_expired(session, now=now):
+        raise TokenExpired()
     if now - session.last_activity >= policy.ACTIVITY_UPDATE_INTERVAL:
         UserSession.objects.filter(pk=session.pk, is_active=True).update(
             last_activity=now
         )
         session.last_activity = now
     return True
+
+
+def session_reauthenticate(
+    *, session: UserSession, at: datetime | None = None
+) -> UserSession:
+    """Stamp a step-up on the session: sensitive changes pass for `REAUTH_WINDOW`."""
+    now = at or timezone.now()
+    UserSession.objects.filter(pk=session.pk).update(reauthenticated_at=now)
+    session.reauthenticated_at = now
+    return session
 
 
 def session_end_expired(*, at: datetime | None = None) -> int:
@@ -237,7 +404,13 @@ END_REASON_EVENTS = {
     EndReason.LOGOUT: EventKind.LOGOUT,
     EndReason.PASSWORD_CHANGED: EventKind.SESSION_TERMINATED,
     EndReason.USER_DEACTIVATED: EventKind.SESSION_TERMINATED,
+    EndReason.TOKEN_REUSED: EventKind.REFRESH_TOKEN_REUSED,
 }
+
+
+def actor_detail(actor: User) -> dict[str, str]:
+    """Name the staff member behind an action, for an event's `detail.actor`."""
+    return {"id": str(actor.pk), "username": actor.username}
 
 
 def security_event_record(

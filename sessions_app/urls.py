@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_app.views import browser, me, signin, staff
+from sessions_app.views import browser, me, signin, spa, staff, tokens
 
 app_name = "sessions"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("auth/register/", signin.RegisterView.as_view(), name="register"),
     path("auth/login/", signin.LoginView.as_view(), name="login"),
     path("auth/logout/", signin.LogoutView.as_view(), name="logout"),
+    path(
+        "auth/token/refresh/", tokens.TokenRefreshView.as_view(), name="token-refresh"
+    ),
+    path("auth/csrf/", spa.CsrfTokenView.as_view(), name="csrf"),
+    path("auth/browser/login/", spa.SpaLoginView.as_view(), name="browser-login"),
+    path("auth/browser/logout/", spa.SpaLogoutView.as_view(), name="browser-logout"),
     path("auth/password/", signin.PasswordChangeView.as_view(), name="password-change"),
     path(
         "auth/password/reset/",
@@ -25,6 +31,10 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("auth/users/me/", me.MeView.as_view(), name="me"),
+    path(
+        "auth/reauthenticate/", me.ReauthenticateView.as_view(), name="reauthenticate"
+    ),
+    path("auth/email/verify/", signin.EmailVerifyView.as_view(), name="email-verify"),
     path(
         "auth/users/me/events/",
         me.SecurityEventViewSet.as_view({"get": "list"}),
@@ -58,4 +68,18 @@ legacy_urlpatterns = [
 browser_urlpatterns = [
     path("login/", browser.BrowserLoginView.as_view(), name="login"),
     path("logout/", browser.BrowserLogoutView.as_view(), name="logout"),
+]
+
+# The pages a mailed link opens, under /account/ ("account" namespace).
+account_page_urlpatterns = [
+    path(
+        "email/verify/<str:token>/",
+        browser.EmailVerifyPage.as_view(),
+        name="email-verify",
+    ),
+    path(
+        "password/reset/<str:uidb64>/<str:token>/",
+        browser.PasswordResetPage.as_view(),
+        name="password-reset",
+    ),
 ]

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from sessions_app.crypto import digest
-from sessions_app.models import EndReason, UserSession
+from sessions_app.models import EndReason, EventKind, SecurityEvent, UserSession
 from sessions_app.tests.helpers import (
     STRONG_PASSWORD,
     browser_login,
@@ -145,3 +145,58 @@ def test_password_change_in_the_admin_ends_the_users_other_sessions(
     assert response.status_code == 302
     assert postman.get(reverse("accounts:user-list")).status_code == 403
     assert ended_reason(postman.session_id) == EndReason.PASSWORD_CHANGED
+
+
+def test_admin_changing_their_own_password_stays_signed_in(
+    make_user, token_client, settings
+):
+    set_policy(settings, MAX_SESSIONS_PER_USER=2)
+    staff = make_user(is_staff=True)
+    postman = token_client(staff)
+    admin = APIClient()
+    browser_login(admin, staff, "admin:login")
+    [admin_session] = [
+        s for s in live_sessions(staff) if str(s.pk) != postman.session_id
+    ]
+
+    admin.post(
+        reverse("admin:password_change"),
+        {
+            "old_password": staff.raw_password,
+            "new_password1": STRONG_PASSWORD,
+            "new_password2": STRONG_PASSWORD,
+        },
+        format="multipart",
+    )
+
+    assert admin.get(reverse("admin:index")).status_code == 200
+    admin_session.refresh_from_db()
+    assert admin_session.is_active
+    assert admin_session.session_key_digest == digest(cookie_key(admin))
+    event = SecurityEvent.objects.get(user=staff, kind=EventKind.PASSWORD_CHANGED)
+    assert event.session_id == admin_session.pk
+
+
+def test_admin_setting_a_users_password_ends_their_sessions_naming_the_actor(
+    make_user, token_client
+):
+    staff, member = make_user(is_staff=True, is_superuser=True), make_user()
+    member_phone = token_client(member)
+    admin = APIClient()
+    browser_login(admin, staff, "admin:login")
+
+    response = admin.post(
+        reverse("admin:auth_user_password_change", args=[member.pk]),
+        {
+            "password1": STRONG_PASSWORD,
+            "password2": STRONG_PASSWORD,
+            "set_usable_password": "true",
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 302
+    assert admin.get(reverse("admin:index")).status_code == 200
+    assert ended_reason(member_phone.session_id) == EndReason.PASSWORD_CHANGED
+    event = SecurityEvent.objects.get(user=member, kind=EventKind.PASSWORD_CHANGED)
+    assert event.detail["actor"] == {"id": str(staff.pk), "username": staff.username}

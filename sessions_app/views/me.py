@@ -3,23 +3,33 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import ProfileUpdateSerializer
-from accounts.services import user_update_profile
+from accounts.services import (
+    user_remove_email,
+    user_request_email_change,
+    user_update_profile,
+)
+from config.errors import InvalidCredentials
 from config.query_params import query_params
+from config.throttling import ClientIPThrottle
 from sessions_app import selectors, services
-from sessions_app.models import EndReason, SecurityEvent, UserSession
-from sessions_app.request_lifecycle import logout_current_session
+from sessions_app.models import EndReason, EventKind, SecurityEvent, UserSession
+from sessions_app.permissions import require_recent_step_up
+from sessions_app.request_lifecycle import confirm_password, logout_current_session
 from sessions_app.serializers import (
     CurrentUserSerializer,
     EndAllSessionsQuerySerializer,
     EndedCountSerializer,
     EndedSessionSerializer,
+    ReauthenticatedSerializer,
+    ReauthenticateSerializer,
     SecurityEventSerializer,
     SessionListQuerySerializer,
     SessionSerializer,
@@ -29,22 +39,75 @@ from sessions_app.serializers import (
 class MeView(APIView):
     """Your own account and the session making this request."""
 
-    def _answer(self, request: Request) -> Response:
+    def _answer(
+        self, request: Request, status_code: int = status.HTTP_200_OK
+    ) -> Response:
         context = {"current_session": request.auth, "request": request}
-        return Response(CurrentUserSerializer(request.user, context=context).data)
+        body = CurrentUserSerializer(request.user, context=context).data
+        return Response(body, status=status_code)
 
     @swagger_auto_schema(responses={200: CurrentUserSerializer})
     def get(self, request: Request) -> Response:
         return self._answer(request)
 
     @swagger_auto_schema(
-        request_body=ProfileUpdateSerializer, responses={200: CurrentUserSerializer}
+        request_body=ProfileUpdateSerializer,
+        responses={
+            200: CurrentUserSerializer,
+            202: openapi.Response(
+                "The new email waits for its link to be used (`pending_email`).",
+                CurrentUserSerializer,
+            ),
+        },
     )
     def patch(self, request: Request) -> Response:
+        """Change your name or time zone; an email change needs a recent step-up."""
         serializer = ProfileUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user_update_profile(user=request.user, **serializer.validated_data)
-        return self._answer(request)
+        changes = dict(serializer.validated_data)
+        email = changes.pop("email", None)
+        user = request.user
+        email_changes = email is not None and email.lower() != user.email.lower()
+        if email_changes:
+            require_recent_step_up(request)
+        user_update_profile(user=user, **changes)
+        if not email_changes:
+            return self._answer(request)
+        if not email:
+            user_remove_email(user=user)
+            return self._answer(request)
+        user_request_email_change(user=user, new_email=email)
+        return self._answer(request, status_code=status.HTTP_202_ACCEPTED)
+
+
+class ReauthenticateView(APIView):
+    """Confirm your password ("sudo mode"): sensitive changes pass for a while.
+
+    Changing the email and staff ending another user's session need it within
+    `REAUTH_WINDOW`, else 403 `reauthentication_required`. Wrong passwords count in
+    the failed-login limits.
+    """
+
+    throttle_classes = [ClientIPThrottle]
+
+    @swagger_auto_schema(
+        request_body=ReauthenticateSerializer,
+        responses={200: ReauthenticatedSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ReauthenticateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not confirm_password(
+            request,
+            password=serializer.validated_data["password"],
+            failure_kind=EventKind.REAUTH_FAILED,
+        ):
+            raise InvalidCredentials()
+        session = services.session_reauthenticate(session=request.auth)
+        until = selectors.session_reauthenticated_until(session)
+        return Response(
+            ReauthenticatedSerializer({"reauthenticated_until": until}).data
+        )
 
 
 class SessionViewSet(

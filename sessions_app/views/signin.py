@@ -1,36 +1,39 @@
 """Signing in and out: register, login, logout, password change and reset."""
 
 from django.contrib.auth import authenticate
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_list_for_password_reset
+from accounts.models import User
 from accounts.serializers import (
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
     SignupSerializer,
 )
-from accounts.services import user_send_password_reset
+from accounts.services import user_request_password_reset, user_verify_email
 from config.api_views import PublicAPIView
 from config.errors import InvalidCredentials
 from config.schema import error_responses
 from config.throttling import ClientIPThrottle
-from sessions_app import services
+from sessions_app import selectors, services
 from sessions_app.devices import request_origin
-from sessions_app.models import LoginMethod, Transport
+from sessions_app.models import EventKind, LoginMethod, Transport, UserSession
 from sessions_app.request_lifecycle import (
     announce_token_login,
+    confirm_password,
     logout_current_session,
     rekey_after_password_change,
 )
 from sessions_app.serializers import (
+    EmailVerifiedSerializer,
+    EmailVerifySerializer,
     EndedCountSerializer,
     LoginResponseSerializer,
     LoginSerializer,
@@ -45,7 +48,7 @@ from sessions_app.throttling import (
 )
 
 
-def _login_message(ended_count: int) -> str:
+def login_message(ended_count: int) -> str:
     if not ended_count:
         return _("Logged in.")
     return ngettext(
@@ -53,6 +56,37 @@ def _login_message(ended_count: int) -> str:
         "Logged in. %(count)d other sessions were ended.",
         ended_count,
     ) % {"count": ended_count}
+
+
+def password_login(request: Request, data: dict) -> User:
+    """Return the user a validated `LoginSerializer` body names, under the limits.
+
+    Every password sign-in (token or cookie) goes through here: 429 `throttled` once
+    the failed-login limits trip, 400 `invalid_credentials` for a wrong pair.
+    """
+    if data.get("username"):
+        credentials = {"username": data["username"]}
+    else:
+        credentials = {"mobile": data["mobile"].as_e164}
+    origin = request_origin(request)
+    account = account_key(**credentials)
+    login_failures_check(account=account, ip=origin.ip_address)
+    user = authenticate(request, password=data["password"], **credentials)
+    if user is None:
+        login_failure_record(account=account, ip=origin.ip_address, request=request)
+        raise InvalidCredentials()
+    login_failures_clear(account=account, ip=origin.ip_address)
+    return user
+
+
+def token_answer(session: UserSession, token: str, refresh_token: str) -> dict:
+    """Return the token fields of a sign-in answer: both tokens and their deadlines."""
+    return {
+        "token": token,
+        "expires_at": session.token_expires_at,
+        "refresh_token": refresh_token,
+        "refresh_expires_at": selectors.session_expires_at(session),
+    }
 
 
 class RegisterView(PublicAPIView):
@@ -71,8 +105,7 @@ class RegisterView(PublicAPIView):
         announce_token_login(request, started)
         body = {
             "user": user,
-            "token": started.token,
-            "expires_at": started.session.expires_at,
+            **token_answer(started.session, started.token, started.refresh_token),
             "session": started.session,
         }
         context = {"current_session": started.session}
@@ -87,6 +120,8 @@ class LoginView(PublicAPIView):
 
     Under the session policy the oldest live sessions end (listed in `ended_sessions`),
     or with `ON_LIMIT=refuse_new` the login is refused with 409 unless `force` is true.
+    The access token (`token`) lasts until `expires_at` (or `IDLE_TIMEOUT` unused);
+    `POST /api/v1/auth/token/refresh/` with `refresh_token` gives a new pair.
     """
 
     @swagger_auto_schema(
@@ -97,33 +132,22 @@ class LoginView(PublicAPIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data.get("username"):
-            credentials = {"username": data["username"]}
-        else:
-            credentials = {"mobile": data["mobile"].as_e164}
-        origin = request_origin(request)
-        account = account_key(**credentials)
-        login_failures_check(account=account, ip=origin.ip_address)
-        user = authenticate(request, password=data["password"], **credentials)
-        if user is None:
-            login_failure_record(account=account, ip=origin.ip_address, request=request)
-            raise InvalidCredentials()
-        login_failures_clear(account=account, ip=origin.ip_address)
+        user = password_login(request, data)
+        # TODO(#16): a user with two factors gets 202 here and signs in at login/mfa/.
         started = services.session_start(
             user=user,
             transport=Transport.TOKEN,
             login_method=LoginMethod.PASSWORD_API,
             force=data["force"],
-            **origin._asdict(),
+            **request_origin(request)._asdict(),
         )
         announce_token_login(request, started)
         body = {
             "user": user,
-            "token": started.token,
-            "expires_at": started.session.expires_at,
+            **token_answer(started.session, started.token, started.refresh_token),
             "session": started.session,
             "ended_sessions": started.ended_sessions,
-            "message": _login_message(len(started.ended_sessions)),
+            "message": login_message(len(started.ended_sessions)),
         }
         context = {"current_session": started.session}
         return Response(LoginResponseSerializer(body, context=context).data)
@@ -139,7 +163,11 @@ class LogoutView(APIView):
 
 
 class PasswordChangeView(APIView):
-    """Change the password; every other session ends, this one stays signed in."""
+    """Change the password; every other session ends, this one stays signed in.
+
+    The right `current_password` is this change's step-up; wrong ones count in the
+    failed-login limits.
+    """
 
     throttle_classes = [ClientIPThrottle]
 
@@ -152,6 +180,14 @@ class PasswordChangeView(APIView):
             data=request.data, context={"user": request.user}
         )
         serializer.is_valid(raise_exception=True)
+        if not confirm_password(
+            request,
+            password=serializer.validated_data["current_password"],
+            failure_kind=EventKind.PASSWORD_CHANGE_FAILED,
+        ):
+            raise ValidationError(
+                {"current_password": [_("The current password is not correct.")]}
+            )
         ended = services.session_password_change(
             user=request.user,
             new_password=serializer.validated_data["new_password"],
@@ -162,7 +198,11 @@ class PasswordChangeView(APIView):
 
 
 class PasswordResetView(PublicAPIView):
-    """Email a one-time password-reset link; the answer is the same for any address."""
+    """Email a one-time password-reset link to a verified address.
+
+    The answer, and the work done in the request, are the same for any address: the
+    lookup, the per-address limit and the mail happen in a task.
+    """
 
     @swagger_auto_schema(
         request_body=PasswordResetRequestSerializer, responses={200: MessageSerializer}
@@ -170,18 +210,28 @@ class PasswordResetView(PublicAPIView):
     def post(self, request: Request) -> Response:
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        confirm_url = request.build_absolute_uri(
-            reverse("sessions:password-reset-confirm")
-        )
-        for user in user_list_for_password_reset(serializer.validated_data["email"]):
-            user_send_password_reset(user=user, confirm_url=confirm_url)
+        user_request_password_reset(email=serializer.validated_data["email"])
         return Response(
             {
                 "detail": _(
-                    "If an account has this email address, a reset link is on its way."
+                    "If an account has this verified email address, "
+                    "a reset link is on its way."
                 )
             }
         )
+
+
+class EmailVerifyView(PublicAPIView):
+    """Confirm a new email address with the token from the link mailed to it."""
+
+    @swagger_auto_schema(
+        request_body=EmailVerifySerializer, responses={200: EmailVerifiedSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = EmailVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_verify_email(token=serializer.validated_data["token"])
+        return Response(EmailVerifiedSerializer(user).data)
 
 
 class PasswordResetConfirmView(PublicAPIView):

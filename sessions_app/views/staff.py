@@ -13,7 +13,7 @@ from accounts.selectors import user_get_by_mobile
 from config.query_params import query_params
 from sessions_app import selectors, services
 from sessions_app.models import EndReason
-from sessions_app.permissions import staff_permissions
+from sessions_app.permissions import require_recent_step_up, staff_permissions
 from sessions_app.serializers import (
     EndedSessionSerializer,
     SessionSerializer,
@@ -57,7 +57,10 @@ class StaffUserSessionsView(APIView):
 
 
 class StaffSessionView(APIView):
-    """Staff: end anyone's session (reason `terminated_by_staff`)."""
+    """Staff: end anyone's session (reason `terminated_by_staff`).
+
+    Ending another user's session needs a recent step-up (`reauthenticate`).
+    """
 
     permission_classes = staff_permissions()
 
@@ -66,6 +69,8 @@ class StaffSessionView(APIView):
         session = selectors.session_get(pk)
         if session is None:
             raise NotFound()
+        if session.user_id != request.user.pk:
+            require_recent_step_up(request)
         services.session_end(session=session, reason=EndReason.TERMINATED_BY_STAFF)
         context = {"current_session": request.auth}
         return Response(
