@@ -1,8 +1,12 @@
 """One error shape for the whole API: `{"detail", "code"}` plus `fields` on 400."""
 
 import logging
+import sys
+import threading
+import time
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -13,6 +17,8 @@ from rest_framework.serializers import as_serializer_error
 logger = logging.getLogger("config.errors")
 
 SERVER_ERROR_DETAIL = _("Something went wrong")
+SERVICE_UNAVAILABLE_DETAIL = _("The service is briefly unavailable. Please retry.")
+RETRY_AFTER_SECONDS = 5
 NOT_FOUND_DETAIL = _("Not found.")
 
 
@@ -38,6 +44,81 @@ class DatabaseUnavailable(ApiError):
     default_code = "database_unavailable"
     default_detail = _("The database is not answering.")
     extra = {"status": "error", "database": "unavailable"}
+
+
+class RateLimitedLog:
+    """Log a line at most once per `seconds` in this process; count those skipped."""
+
+    def __init__(self, *, seconds: float) -> None:
+        self.seconds = seconds
+        self.skipped = 0
+        self._next_at = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, logger: logging.Logger, level: int, message: str, *args: object
+    ) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next_at:
+                self.skipped += 1
+                return False
+            self._next_at = now + self.seconds
+            skipped, self.skipped = self.skipped, 0
+        logger.log(level, f"{message} (%d more since the last report)", *args, skipped)
+        return True
+
+
+_outage_error_log = RateLimitedLog(seconds=60)
+
+
+def dependency_outage(exception: BaseException) -> str | None:
+    """Name the dependency an exception says is unavailable, or None if it is a bug.
+
+    A database that refuses, drops, times out or has no free connection raises
+    OperationalError or InterfaceError (or a bare DatabaseError for a connection lost
+    mid-reply); IntegrityError, ProgrammingError and DataError are our own mistakes.
+    """
+    from config.cache import CacheUnavailable  # config.cache imports this module
+
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        return "database"
+    if type(exception) is DatabaseError:
+        return "database"
+    if isinstance(exception, CacheUnavailable):
+        return "cache"
+    return None
+
+
+def service_unavailable_response(
+    request: HttpRequest, exception: BaseException, dependency: str
+) -> HttpResponse:
+    """Answer 503 `service_unavailable` for an outage: one log line, no traceback."""
+    request_id = getattr(request, "request_id", None)
+    summary = str(exception).strip().splitlines()[0] if str(exception).strip() else ""
+    logger.warning(
+        "Service unavailable (%s: %s: %s) on %s %s [request_id=%s]",
+        dependency,
+        type(exception).__name__,
+        summary,
+        request.method,
+        request.path,
+        request_id,
+    )
+    _outage_error_log(
+        logger,
+        logging.ERROR,
+        "The %s is unavailable: %s: %s; answering 503 service_unavailable",
+        dependency,
+        type(exception).__name__,
+        summary,
+    )
+    response = error_response(
+        503, SERVICE_UNAVAILABLE_DETAIL, "service_unavailable", request_id=request_id
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response._has_been_logged = True  # django.request would log it again, with a trace
+    return response
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -95,7 +176,14 @@ def json_not_found(
 
 
 def json_server_error(request: HttpRequest) -> HttpResponse:
-    """Django's handler500: JSON with the request id the log line carries."""
+    """Django's handler500: JSON with the request id the log line carries.
+
+    An outage raised outside a view (a middleware's query) arrives here too: 503.
+    """
+    exception = sys.exc_info()[1]
+    dependency = dependency_outage(exception) if exception is not None else None
+    if dependency is not None:
+        return service_unavailable_response(request, exception, dependency)
     request_id = getattr(request, "request_id", None)
     return error_response(
         500, SERVER_ERROR_DETAIL, "server_error", request_id=request_id

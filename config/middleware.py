@@ -11,7 +11,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 
-from config.errors import NOT_FOUND_DETAIL, error_response, json_server_error
+from config import db
+from config.errors import (
+    NOT_FOUND_DETAIL,
+    dependency_outage,
+    error_response,
+    json_server_error,
+    service_unavailable_response,
+)
 
 logger = logging.getLogger("config.errors")
 
@@ -25,10 +32,14 @@ def _declared_length(request: HttpRequest) -> int:
 
 class ApiMiddleware:
     """Tag each request with an id, refuse oversized bodies, answer crashes in JSON,
-    and keep API answers (tokens, sessions, events) out of every cache."""
+    and keep API answers (tokens, sessions, events) out of every cache.
+
+    Every query a request makes runs under the database deadlines of config/db.py,
+    and an unavailable database or cache is a 503 `service_unavailable`, not a 500."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        db.install()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.request_id = uuid.uuid4().hex
@@ -41,7 +52,8 @@ class ApiMiddleware:
                 "request_too_large",
             )
         else:
-            response = self.get_response(request)
+            with db.web_request():
+                response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         if request.path.startswith("/api/"):
             add_never_cache_headers(response)  # Cache-Control: no-store, among others
@@ -63,6 +75,9 @@ class ApiMiddleware:
             )
         if settings.DEBUG and not request.path.startswith("/api/"):
             return None  # keep Django's debug page for the admin and browsable pages
+        dependency = dependency_outage(exception)
+        if dependency is not None:
+            return service_unavailable_response(request, exception, dependency)
         logger.error(
             "Unhandled %s on %s %s [request_id=%s]",
             type(exception).__name__,

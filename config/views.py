@@ -12,31 +12,53 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import db
+from config.cache import cache_is_available
 from config.errors import NOT_FOUND_DETAIL, DatabaseUnavailable, error_response
 from config.schema import error_responses
 
+# Each dependency gets its own budget, so the whole check answers within 2 s.
+HEALTH_BUDGET_SECONDS = 1.0
+
 
 class HealthSerializer(serializers.Serializer):
-    """The service is up and its database answers."""
+    """The service is up and its database answers; `degraded` if the cache does not."""
 
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
     database = serializers.CharField()
+    cache = serializers.ChoiceField(choices=["ok", "unavailable"])
+
+
+def database_is_available() -> bool:
+    """Tell whether the database answers a query within the health budget."""
+    try:
+        with db.deadline(HEALTH_BUDGET_SECONDS), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return False
+    return True
 
 
 class HealthView(APIView):
-    """Report whether the service and its database answer."""
+    """Report whether the service, its database and its cache answer.
+
+    503 when the database does not answer: nothing works without it. 200 `degraded`
+    when only the cache does not: sign-in works on without it, so a load balancer must
+    not take every host out because the shared cache is down.
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
 
     @swagger_auto_schema(responses={200: HealthSerializer, **error_responses(503)})
     def get(self, request: Request) -> Response:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except DatabaseError:
-            raise DatabaseUnavailable() from None
-        return Response({"status": "ok", "database": "ok"})
+        cache_state = "ok" if cache_is_available() else "unavailable"
+        if not database_is_available():
+            unavailable = DatabaseUnavailable()
+            unavailable.extra = {**DatabaseUnavailable.extra, "cache": cache_state}
+            raise unavailable
+        status = "ok" if cache_state == "ok" else "degraded"
+        return Response({"status": status, "database": "ok", "cache": cache_state})
 
 
 @csrf_exempt  # it changes nothing; a CSRF page would hide the JSON 404
