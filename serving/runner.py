@@ -20,11 +20,13 @@ PYTHON = sys.executable
 LOCAL_PG_URL = "postgres://postgres@127.0.0.1:5432/sessionauth"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 
-# Production settings with plain HTTP on 127.0.0.1 (TLS belongs to the proxy).
+# Production settings with plain HTTP on 127.0.0.1 (TLS belongs to the proxy). Mail
+# stays in each worker's memory: production refuses to start without a named backend.
 PLAIN_HTTP_PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECURE_SSL_REDIRECT": "0",
     "DJANGO_SECURE_COOKIES": "0",
+    "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
 }
 
 
@@ -132,6 +134,7 @@ INHERITED_ENV_DROPPED = (
     "DJANGO_NUM_PROXIES",
     "DJANGO_ALLOWED_HOSTS",
     "EMAIL_HOST",
+    "DJANGO_EMAIL_BACKEND",
     "SESSION_POLICY_",
     "THROTTLE_",
 )

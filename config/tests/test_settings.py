@@ -15,7 +15,10 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "x" * 64 + "-test-only-production-key",
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
+    "EMAIL_HOST": "smtp.example.com",
+    "SITE_URL": "https://api.example.com",
 }
+CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -112,7 +115,8 @@ def production_settings(**env: str) -> dict:
         "s.CSRF_COOKIE_SECURE, "
         "'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
         "'hasher': s.PASSWORD_HASHERS[0], 'debug': s.DEBUG, "
-        "'cookie': s.SESSION_COOKIE_NAME}))"
+        "'cookie': s.SESSION_COOKIE_NAME, 'mail': s.EMAIL_BACKEND, "
+        "'site_url': s.SITE_URL}))"
     )
     result = run_manage("shell", "-c", code, env={**PRODUCTION_ENV, **env})
     assert result.returncode == 0, result.stderr
@@ -128,6 +132,67 @@ def test_production_turns_on_https_hsts_secure_cookies_and_argon2():
     assert values["session_secure"] is True and values["csrf_secure"] is True
     assert values["hasher"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert values["cookie"] == "__Host-sessionid"
+
+
+@pytest.mark.slow
+def test_production_refuses_to_start_with_console_mail():
+    result = run_manage("check", env={**PRODUCTION_ENV, "EMAIL_HOST": ""})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_EMAIL_BACKEND" in result.stderr
+
+
+@pytest.mark.slow
+def test_production_sends_mail_by_smtp_when_email_host_is_set():
+    values = production_settings()
+
+    assert values["mail"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert values["site_url"] == "https://api.example.com"
+
+
+@pytest.mark.slow
+def test_production_takes_a_named_trial_mail_backend_and_deploy_check_warns():
+    trial = {"EMAIL_HOST": "", "DJANGO_EMAIL_BACKEND": CONSOLE_MAIL}
+    assert production_settings(**trial)["mail"] == CONSOLE_MAIL
+
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, **trial}
+    )
+
+    assert result.returncode != 0
+    assert "config.W001" in result.stderr + result.stdout
+    assert "DJANGO_EMAIL_BACKEND" in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_deploy_check_warns_when_site_url_is_unset():
+    assert production_settings(SITE_URL="")["site_url"] == ""
+
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={**PRODUCTION_ENV, "SITE_URL": ""},
+    )
+
+    assert result.returncode != 0
+    assert "config.W002" in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_development_prints_mail_and_links_to_the_local_server():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.SITE_URL)",
+        env={"EMAIL_HOST": "", "SITE_URL": ""},
+    )
+
+    assert result.returncode == 0, result.stderr
+    last_line = result.stdout.strip().splitlines()[-1]
+    assert last_line.split() == [CONSOLE_MAIL, "http://127.0.0.1:8000"]
 
 
 @pytest.mark.slow
