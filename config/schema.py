@@ -26,13 +26,16 @@ class ErrorSerializer(serializers.Serializer):
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: `invalid` (with `fields`), `invalid_credentials`, "
     "`parse_error`.",
-    401: "No or unknown credentials: `not_authenticated`, `authentication_failed`.",
+    401: "No or unknown credentials: `not_authenticated`, `authentication_failed`; "
+    "an access token past its lifetime or idle timeout: `token_expired` (refresh it).",
     403: "The credential's session has ended (`session_superseded`, "
     "`session_terminated`, `session_expired`, `session_logged_out`, "
-    "`session_password_changed`, "
-    "`account_disabled`) or the route is for staff (`permission_denied`).",
+    "`session_password_changed`, `session_revoked`, "
+    "`account_disabled`) or the route is for staff (`permission_denied`, also a "
+    "missing CSRF token on a cookie request).",
     404: "Not found, or not yours: `not_found`.",
-    409: "The session policy refuses a new session: `session_limit_reached`.",
+    409: "The session policy refuses a new session: `session_limit_reached`; a "
+    "refresh token sent again just after its exchange: `refresh_conflict`.",
     413: "The body is larger than 64 KiB: `request_too_large`.",
     415: "The body is not JSON or form data: `unsupported_media_type`.",
     429: "Too many requests: `throttled` (see `Retry-After`).",

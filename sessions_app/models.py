@@ -27,6 +27,7 @@ class EndReason(models.TextChoices):
     LOGOUT = "logout", "Logged out"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     USER_DEACTIVATED = "user_deactivated", "User deactivated"
+    TOKEN_REUSED = "token_reused", "Old refresh token used again"
 
 
 class UserSession(models.Model):
@@ -60,6 +61,14 @@ class UserSession(models.Model):
     is_active = models.BooleanField(default=True)
     # When this session last proved its password (a login counts): the step-up window.
     reauthenticated_at = models.DateTimeField(null=True, blank=True)
+    # Token sessions only. The access token's deadline (TOKEN_TTL after it was issued);
+    # the refresh token's digest and generation (both rotate on each refresh), when it
+    # last rotated, and the session's next deadline (REFRESH_TTL after that).
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_digest = models.CharField(max_length=64, null=True, blank=True)
+    refresh_generation = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -71,6 +80,10 @@ class UserSession(models.Model):
                 fields=["is_active", "expires_at"], name="usersession_live_expiry"
             ),
             models.Index(fields=["is_active", "ended_at"], name="usersession_ended"),
+            models.Index(
+                fields=["is_active", "refresh_expires_at"],
+                name="usersession_live_refresh",
+            ),
         ]
 
     def __str__(self) -> str:

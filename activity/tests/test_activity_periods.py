@@ -8,7 +8,7 @@ from activity import services
 from activity.models import ActivityPeriod
 from config.app_settings import DEFAULTS
 from sessions_app import services as session_services
-from sessions_app.exceptions import SessionLimitReached
+from sessions_app.exceptions import SessionEnded, SessionLimitReached
 from sessions_app.models import EndReason, Transport, UserSession
 
 pytestmark = pytest.mark.django_db
@@ -137,21 +137,21 @@ def test_expired_sessions_close_their_periods_at_the_moment_they_expired(
     session.refresh_from_db()
     assert session.end_reason == EndReason.EXPIRED
     assert session.ended_at == much_later
-    # Idle since login: the session stopped being usable after the idle timeout.
-    idle_end = session.last_activity + DEFAULTS["IDLE_TIMEOUT"]
-    assert period_of(session.pk).end_time == min(session.expires_at, idle_end)
+    # Never refreshed: the token session ended REFRESH_TTL after the login.
+    refresh_end = session.created_at + DEFAULTS["REFRESH_TTL"]
+    assert period_of(session.pk).end_time == refresh_end
     assert_one_period_per_session()
 
 
 def test_request_with_an_expired_token_closes_its_period(make_user, token_client):
     client = token_client(make_user())
-    # Let eleven hours pass: move the session and its period back in time together.
-    logged_in_at = timezone.now() - timedelta(hours=11)
-    expired_at = logged_in_at + DEFAULTS["TOKEN_TTL"]
+    # Let 31 days pass: move the session and its period back in time together.
+    logged_in_at = timezone.now() - timedelta(days=31)
+    expired_at = logged_in_at + DEFAULTS["SESSION_MAX_LIFETIME"]
     UserSession.objects.filter(pk=client.session_id).update(
         created_at=logged_in_at,
         last_activity=expired_at - timedelta(minutes=1),
-        expires_at=expired_at,
+        expires_at=expired_at,  # refreshed until the end: the max lifetime ends it
     )
     ActivityPeriod.objects.filter(session_id=client.session_id).update(
         start_time=logged_in_at
@@ -223,8 +223,15 @@ def test_every_end_reason_leaves_one_closed_period_per_session(
     )
     session_services.session_end(session=kept, reason=EndReason.TERMINATED_BY_STAFF)
     # expired: an old session found by the bulk expiry
-    make_session(user=make_user(), at=now - timedelta(days=1))
+    make_session(user=make_user(), at=now - timedelta(days=31))
     session_services.session_end_expired(at=now)
+    # token_reused: a refresh token replayed after its rotation
+    replayed = make_session(user=make_user())
+    session_services.session_refresh(refresh_token=replayed.refresh_token)
+    with pytest.raises(SessionEnded):
+        session_services.session_refresh(
+            refresh_token=replayed.refresh_token, at=now + timedelta(minutes=1)
+        )
     # logout, by token and by cookie
     token_client(make_user()).post(reverse("sessions:logout"))
     cookie_client(make_user()).post(reverse("rest_framework:logout"))

@@ -7,6 +7,9 @@ pytestmark = pytest.mark.django_db
 PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/login/"),
     ("post", "/api/v1/auth/register/"),
+    ("post", "/api/v1/auth/token/refresh/"),
+    ("get", "/api/v1/auth/csrf/"),
+    ("post", "/api/v1/auth/browser/login/"),
     ("post", "/api/v1/users/signup/"),
     ("post", "/users/signup/"),
     ("get", "/api/v1/health/"),
@@ -59,6 +62,10 @@ def test_schema_documents_every_endpoint(spec):
         ("get", "/api/v1/auth/users/me/events/"),
         ("get", "/users/session/{mobile}/"),
         ("get", "/users/session/{mobile}/v/"),
+        ("post", "/api/v1/auth/token/refresh/"),
+        ("get", "/api/v1/auth/csrf/"),
+        ("post", "/api/v1/auth/browser/login/"),
+        ("post", "/api/v1/auth/browser/logout/"),
     } <= documented
 
 

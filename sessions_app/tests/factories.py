@@ -30,7 +30,9 @@ def start_session(
 
 
 def make_session(*, user: User, **overrides: Any) -> UserSession:
-    """Start a session; return its row, with a token session's token in `.token`."""
+    """Start a session; return its row, with a token session's tokens in `.token`
+    and `.refresh_token`."""
     started = start_session(user, **overrides)
     started.session.token = started.token
+    started.session.refresh_token = started.refresh_token
     return started.session

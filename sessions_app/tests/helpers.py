@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -13,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from config.app_settings import DEFAULTS
 from sessions_app import services
-from sessions_app.models import BrowserSession, EndReason, UserSession
+from sessions_app.models import BrowserSession, EndReason, Transport, UserSession
 from sessions_app.tests.factories import start_session
 
 CHROME_ON_WINDOWS = (
@@ -87,20 +88,42 @@ def ended_reason(session_id: object) -> str:
 
 
 def sessions_for_expiry(make_user: Callable[..., User]) -> dict[str, UserSession]:
-    idle = start_session(make_user(), at=minutes_ago(40)).session
-    # busy, but past its TTL
-    too_old = start_session(make_user(), at=minutes_ago(11 * 60)).session
-    UserSession.objects.filter(pk=too_old.pk).update(last_activity=timezone.now())
+    idle = start_session(
+        make_user(),
+        transport=Transport.COOKIE,
+        session_key=uuid4().hex,
+        at=minutes_ago(40),
+    ).session
+    # a token session: an idle access token only needs a refresh
+    idle_token = start_session(make_user(), at=minutes_ago(40)).session
+    # busy and refreshed lately, but past SESSION_MAX_LIFETIME
+    too_old = start_session(make_user(), at=minutes_ago(31 * 24 * 60)).session
+    UserSession.objects.filter(pk=too_old.pk).update(
+        last_activity=timezone.now(),
+        refresh_expires_at=timezone.now() + timedelta(days=1),
+    )
+    # busy, but never refreshed within REFRESH_TTL
+    unrefreshed = start_session(make_user(), at=minutes_ago(15 * 24 * 60)).session
+    UserSession.objects.filter(pk=unrefreshed.pk).update(last_activity=timezone.now())
     logged_out = start_session(make_user(), at=minutes_ago(60)).session
     services.session_end(session=logged_out, reason=EndReason.LOGOUT)
     fresh = start_session(make_user()).session
-    return {"idle": idle, "too_old": too_old, "logged_out": logged_out, "fresh": fresh}
+    return {
+        "idle": idle,
+        "idle_token": idle_token,
+        "too_old": too_old,
+        "unrefreshed": unrefreshed,
+        "logged_out": logged_out,
+        "fresh": fresh,
+    }
 
 
 def assert_only_expired_ones_ended(sessions: dict[str, UserSession]) -> None:
     rows = {name: UserSession.objects.get(pk=s.pk) for name, s in sessions.items()}
     assert rows["idle"].end_reason == EndReason.EXPIRED
     assert rows["too_old"].end_reason == EndReason.EXPIRED
+    assert rows["unrefreshed"].end_reason == EndReason.EXPIRED
+    assert rows["idle_token"].is_active
     assert rows["logged_out"].end_reason == EndReason.LOGOUT
     assert rows["logged_out"].ended_at == sessions["logged_out"].ended_at
     assert rows["fresh"].is_active

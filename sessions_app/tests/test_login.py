@@ -22,8 +22,9 @@ from sessions_app.tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-LOGIN_KEYS = {"user", "token", "expires_at", "session", "ended_sessions", "message"}
-REGISTER_KEYS = {"user", "token", "expires_at", "session"}
+TOKEN_KEYS = {"token", "expires_at", "refresh_token", "refresh_expires_at"}
+LOGIN_KEYS = {"user", *TOKEN_KEYS, "session", "ended_sessions", "message"}
+REGISTER_KEYS = {"user", *TOKEN_KEYS, "session"}
 
 
 def login(client: APIClient, **data: object) -> Response:
@@ -59,7 +60,8 @@ def test_token_login_by_username_in_any_case(make_user, api_client, spelling):
     assert body["session"]["is_current"] is True
     assert (session.transport, session.login_method) == ("token", "password_api")
     assert session.is_active
-    assert session.expires_at == session.created_at + DEFAULTS["TOKEN_TTL"]
+    assert session.expires_at == session.created_at + DEFAULTS["SESSION_MAX_LIFETIME"]
+    assert session.token_expires_at == session.created_at + DEFAULTS["TOKEN_TTL"]
 
 
 @pytest.mark.parametrize("spelling", ["9012345678", "+91 90123 45678", "+919012345678"])

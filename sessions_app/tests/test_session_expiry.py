@@ -32,12 +32,31 @@ def test_cookie_ttl_sets_the_expiry_of_the_session_and_its_store_row(
     assert store_row.expire_date == session.expires_at
 
 
-def test_token_past_its_lifetime_is_refused_as_expired(make_user, settings):
+def test_token_past_its_ttl_is_refused_but_its_session_lives_on(make_user, settings):
     set_policy(settings, TOKEN_TTL=timedelta(minutes=5))
     started = start_session(make_user(), at=minutes_ago(6))
     session = started.session
     UserSession.objects.filter(pk=session.pk).update(  # but busy until a minute ago
         last_activity=timezone.now() - timedelta(minutes=1)
+    )
+    client = APIClient(headers={"Authorization": f"Token {started.token}"})
+
+    response = client.get(reverse("accounts:user-list"))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_expired"
+    assert response["WWW-Authenticate"] == "Token"
+    session.refresh_from_db()
+    assert session.is_active
+
+
+def test_token_session_past_its_max_lifetime_is_refused_as_expired(make_user):
+    started = start_session(make_user(), at=minutes_ago(31 * 24 * 60))
+    session = started.session
+    UserSession.objects.filter(pk=session.pk).update(  # busy, refreshed lately
+        last_activity=timezone.now(),
+        token_expires_at=timezone.now() + timedelta(hours=1),
+        refresh_expires_at=timezone.now() + timedelta(days=1),
     )
     client = APIClient(headers={"Authorization": f"Token {started.token}"})
 
@@ -68,11 +87,10 @@ def test_cookie_past_its_lifetime_is_refused_as_expired(
 # Idle timeout
 
 
-@pytest.mark.parametrize("transport", ["token", "cookie"])
-def test_idle_session_is_ended_lazily_on_its_next_request(
-    make_user, token_client, cookie_client, transport
+def test_idle_cookie_session_is_ended_lazily_on_its_next_request(
+    make_user, cookie_client
 ):
-    client = (token_client if transport == "token" else cookie_client)(make_user())
+    client = cookie_client(make_user())
     session = UserSession.objects.get(pk=client.session_id)
     move_back(session, last_activity=timedelta(minutes=31))
     assert UserSession.objects.get(pk=session.pk).is_active  # nothing ends it meanwhile
@@ -85,7 +103,21 @@ def test_idle_session_is_ended_lazily_on_its_next_request(
     assert (session.is_active, session.end_reason) == (False, EndReason.EXPIRED)
 
 
-@pytest.mark.parametrize(("idle_minutes", "status"), [(4, 200), (6, 403)])
+def test_idle_access_token_is_refused_but_its_session_lives_on(make_user, token_client):
+    client = token_client(make_user())
+    session = UserSession.objects.get(pk=client.session_id)
+    move_back(session, last_activity=timedelta(minutes=31))
+
+    response = client.get(reverse("accounts:user-list"))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_expired"
+    session.refresh_from_db()
+    assert session.is_active
+    assert session.last_activity < timezone.now() - timedelta(minutes=30)  # not noted
+
+
+@pytest.mark.parametrize(("idle_minutes", "status"), [(4, 200), (6, 401)])
 def test_idle_timeout_follows_the_policy(
     make_user, token_client, settings, idle_minutes, status
 ):

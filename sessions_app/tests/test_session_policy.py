@@ -136,7 +136,7 @@ def test_refuse_new_does_not_count_expired_sessions(make_user, token_client, set
     set_policy(settings, ON_LIMIT="refuse_new")
     user = make_user()
     first = start_session(user).session
-    move_back(first, last_activity=timedelta(minutes=31))
+    move_back(first, refresh_expires_at=timedelta(days=15))  # never refreshed
 
     token_client(user)  # asserts 200
 

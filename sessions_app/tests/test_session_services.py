@@ -96,12 +96,21 @@ def test_session_start_service_returns_token_only_for_token_sessions(make_user):
     assert started.session.session_key_digest == digest("k" * 32)
 
 
-def test_token_ttl_sets_the_expiry(make_user, settings):
-    set_policy(settings, TOKEN_TTL=timedelta(minutes=5))
+def test_token_ttl_sets_the_access_token_expiry_and_max_lifetime_the_sessions(
+    make_user, settings
+):
+    set_policy(
+        settings,
+        TOKEN_TTL=timedelta(minutes=5),
+        REFRESH_TTL=timedelta(days=2),
+        SESSION_MAX_LIFETIME=timedelta(days=3),
+    )
 
     session = start_session(make_user()).session
 
-    assert session.expires_at == session.created_at + timedelta(minutes=5)
+    assert session.token_expires_at == session.created_at + timedelta(minutes=5)
+    assert session.refresh_expires_at == session.created_at + timedelta(days=2)
+    assert session.expires_at == session.created_at + timedelta(days=3)
 
 
 # session_check_live: lifetime and activity
@@ -201,7 +210,7 @@ def test_session_end_expired_ends_exactly_the_expired_sessions(make_user):
 
     count = services.session_end_expired()
 
-    assert count == 2
+    assert count == 3
     assert_only_expired_ones_ended(sessions)
     assert services.session_end_expired() == 0
 

@@ -31,8 +31,6 @@ class CsrfTokenView(PublicAPIView):
     Fetch it before the login, and again after it: a login rotates the token.
     """
 
-    throttle_classes = []  # no work done; an app may ask on every page load
-
     @swagger_auto_schema(responses={200: CsrfTokenSerializer})
     def get(self, request: Request) -> Response:
         return Response({"csrf_token": get_token(request._request)})
