@@ -12,6 +12,10 @@ class DemoUser(NamedTuple):
     tz: str
     is_staff: bool
 
+    @property
+    def email(self) -> str:
+        return f"{self.username}@example.com"  # verified: reset mails reach it
+
 
 DEMO_USERS: list[DemoUser] = [
     DemoUser("admin", "+919000000001", "Demo Admin", "Asia/Kolkata", True),

@@ -113,8 +113,10 @@ def user_ensure(
     real_name: str,
     tz: str = "UTC",
     is_staff: bool = False,
+    email: str = "",
 ) -> User:
-    """Create the user or reset its password and role; refuse names others hold."""
+    """Create the user or reset its password, role and verified address (if free);
+    refuse names others hold."""
     user = user_get_by_username(username)
     holder = user_get_by_mobile(mobile)
     errors: dict[str, list[str]] = {}
@@ -141,7 +143,12 @@ def user_ensure(
     user.set_password(password)
     user.is_staff = user.is_superuser = is_staff
     user.is_active = True
-    user.save(update_fields=["password", "is_staff", "is_superuser", "is_active"])
+    fields = ["password", "is_staff", "is_superuser", "is_active"]
+    taken = User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+    if email and not taken:  # demo data: the address counts as verified
+        user.email, user.pending_email = email, ""
+        fields += ["email", "pending_email"]
+    user.save(update_fields=fields)
     return user
 
 
@@ -156,6 +163,7 @@ def user_ensure_demo() -> list[User]:
             real_name=demo.real_name,
             tz=demo.tz,
             is_staff=demo.is_staff,
+            email=demo.email,
         )
         for demo in DEMO_USERS
     ]

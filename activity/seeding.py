@@ -92,9 +92,10 @@ def _member_batches(
             first = first_names[int(rng.random() * len(first_names))]
             last = last_names[int(rng.random() * len(last_names))]
             spans, joined = _member_periods(rng, now=now, count=periods_per_member)
+            username = f"{_ascii_slug(first)}.{_ascii_slug(last)}.{number}"
             user = User(
                 id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                username=f"{_ascii_slug(first)}.{_ascii_slug(last)}.{number}",
+                username=username,
                 mobile=_indian_mobile(MOBILE_BLOCK_FIRST + number),
                 first_name=first,
                 last_name=last,
@@ -140,6 +141,20 @@ def _rename_taken_usernames(users: list[User]) -> None:
             wanted[name].username = f"{name.rsplit('_', 1)[0]}_{attempt}"
 
 
+def _give_verified_addresses(users: list[User]) -> None:
+    """Give each member a verified address after its username, unless someone has it."""
+    for user in users:
+        user.email = f"{user.username.lower()}@example.com"
+    taken = set(
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=[user.email for user in users])
+        .values_list("address", flat=True)
+    )
+    for user in users:
+        if user.email in taken:
+            user.email = ""
+
+
 @transaction.atomic
 def member_populate(
     *,
@@ -174,6 +189,7 @@ def member_populate(
     first_username = last_username = ""
     for users, periods in _built_ahead(batches):
         _rename_taken_usernames(users)
+        _give_verified_addresses(users)
         User.objects.bulk_create(users, batch_size=batch_size)
         ActivityPeriod.objects.bulk_create(periods, batch_size=batch_size)
         users_made += len(users)

@@ -44,6 +44,7 @@ def test_seed_demo_creates_the_demo_logins():
         assert str(user.mobile) == demo.mobile
         assert user.check_password(DEMO_PASSWORD)
         assert (user.is_staff, user.is_superuser) == (demo.is_staff, demo.is_staff)
+        assert (user.email, user.email_verified) == (demo.email, True)
         assert demo.username in output
     assert DEMO_PASSWORD in output
 

@@ -34,6 +34,8 @@ def test_signup_creates_user_and_no_session(api_client, url):
         "real_name",
         "tz",
         "email",
+        "pending_email",
+        "email_verified",
         "is_staff",
         "date_joined",
     }

@@ -231,3 +231,18 @@ def test_a_progress_bar_is_shown_on_a_terminal_only():
     assert "0/50" in shown and "|" in shown  # tqdm's bar
     assert "Created 50 members" in shown
     assert populate("5").count("\n") == 1  # not a terminal: the summary only
+
+
+def test_members_get_verified_addresses_that_nobody_else_holds(make_user):
+    populate("3", "--seed", "7")
+    first, *others = User.objects.order_by("mobile")
+    assert all(u.email == f"{u.username.lower()}@example.com" for u in [first, *others])
+    User.objects.all().delete()
+    holder = make_user(email=first.email.upper())
+
+    populate("3", "--seed", "7")  # the same members again, on an empty block
+
+    again = User.objects.get(username=first.username)
+    assert again.email == ""  # someone else verified that address meanwhile
+    assert holder.email == first.email.upper()
+    assert all(User.objects.get(username=u.username).email == u.email for u in others)
