@@ -5,12 +5,15 @@ leaves out: PostgreSQL `sessionauth` on 127.0.0.1 (created if missing), Redis db
 the cache and throttles, a secret key generated once into `.serve-secret-key`, and no
 HTTPS redirect or Secure cookies (`DJANGO_SECURE_SSL_REDIRECT=0`,
 `DJANGO_SECURE_COOKIES=0`: a real deployment ends TLS at its proxy and sets both to 1).
-Then `migrate`, `collectstatic` (whitenoise serves Swagger UI and the admin files), and
-gunicorn with gunicorn.conf.py (`WEB_CONCURRENCY` workers, default 2 x cores + 1).
+Then `migrate`, `collectstatic` (whitenoise serves Swagger UI and the admin files),
+the task worker (`manage.py db_worker`: mails leave the request as tasks) and gunicorn
+with gunicorn.conf.py (`WEB_CONCURRENCY` workers, default 2 x cores + 1). Stopping
+gunicorn (Ctrl-C) stops the worker too.
 """
 
 import os
 import secrets
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -54,8 +57,17 @@ def main() -> None:
         f"gunicorn (API: /api/v1/, Swagger UI: /docs/, admin: /admin/)",
         flush=True,
     )
-    os.chdir(ROOT)
-    os.execv(PYTHON, [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"])
+    worker = subprocess.Popen([PYTHON, "manage.py", "db_worker"], cwd=ROOT, env=env)
+    try:
+        gunicorn = subprocess.run(
+            [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env
+        )
+    except KeyboardInterrupt:
+        gunicorn = None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    sys.exit(gunicorn.returncode if gunicorn is not None else 130)
 
 
 if __name__ == "__main__":
