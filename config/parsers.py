@@ -37,15 +37,14 @@ def body_is_plain_utf8(*, content_type: str, content_encoding: str) -> bool:
         return False
     header = Message()  # the parameter syntax Django's own parsing uses
     header["Content-Type"] = content_type
-    charsets = [
-        value
-        for name, value in header.get_params(failobj=[])[1:]
-        if name.lower() == "charset"
-    ]
-    # An RFC 2231 value (`charset*=...`) comes back as a tuple: refused, not decoded.
-    return all(
-        isinstance(value, str) and value.lower() == "utf-8" for value in charsets
-    )
+    for name, value in header.get_params(failobj=[])[1:]:
+        # An RFC 2231 value (`name*=charset''...`) names a codec for itself: Django
+        # looks it up while building the request (an unknown one raises there).
+        if not isinstance(value, str):
+            return False
+        if name.lower() == "charset" and value.lower() != "utf-8":
+            return False
+    return True
 
 
 def utf8_parser_context(media_type: str | None, parser_context: dict | None) -> dict:

@@ -272,8 +272,9 @@ def call_wsgi(application: Callable, **environ: str) -> tuple[str, dict, bytes]:
         {"CONTENT_TYPE": "application/json; charset=bz2", "QUERY_STRING": "a=1"},
         {"CONTENT_TYPE": "text/plain; charset=rot13"},
         {"CONTENT_TYPE": "application/json", "HTTP_CONTENT_ENCODING": "gzip"},
+        {"CONTENT_TYPE": "application/json; name*=nope''%41"},
     ],
-    ids=["bz2-with-query", "rot13", "gzip"],
+    ids=["bz2-with-query", "rot13", "gzip", "rfc2231-param"],
 )
 def test_wsgi_guard_answers_415_before_django_builds_the_request(environ, monkeypatch):
     # Django's request constructor looks the charset up and decodes the query string
