@@ -1,4 +1,5 @@
-"""Authenticate by username (any case) or by mobile number (any spelling)."""
+"""Authenticate by username (any case) or by mobile number (any spelling); a login
+form's one field may hold either."""
 
 from typing import Any
 
@@ -6,7 +7,11 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.selectors import user_get_by_mobile
+from accounts.selectors import (
+    normalize_mobile,
+    user_get_by_mobile,
+    user_get_by_username,
+)
 
 
 class UsernameOrMobileBackend(ModelBackend):
@@ -18,6 +23,9 @@ class UsernameOrMobileBackend(ModelBackend):
         mobile: str | None = None,
         **kwargs: Any,
     ) -> User | None:
+        if mobile is None and username is not None:
+            if normalize_mobile(username) and user_get_by_username(username) is None:
+                mobile = username  # a login form's one field takes a number too
         if mobile is None:
             return super().authenticate(
                 request, username=username, password=password, **kwargs

@@ -1,5 +1,6 @@
 """The user: a username, a mobile number in E.164 and a password."""
 
+import unicodedata
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -12,10 +13,24 @@ from phonenumber_field.modelfields import PhoneNumberField
 from accounts.validators import validate_time_zone
 
 
+def username_key(raw: str | None) -> str | None:
+    """Return the one normalised form every username lookup and count uses, or None.
+
+    NFKC, then casefold; only an ASCII result can name an account (usernames are
+    ASCII), so the database only ever compares ASCII and SQLite and PostgreSQL agree:
+    a dotless-ı spelling of "ptix" names nobody instead of PostgreSQL's UPPER() match.
+    """
+    key = unicodedata.normalize("NFKC", raw or "").casefold()
+    return key if key and key.isascii() else None
+
+
 class UserManager(DjangoUserManager):
     def get_by_natural_key(self, username: str | None) -> "User":
-        """Find the user case-insensitively after NFKC, as usernames are unique."""
-        return self.get(username__iexact=self.model.normalize_username(username))
+        """Find the user by the normalised username (see `username_key`)."""
+        key = username_key(username)
+        if key is None:
+            raise self.model.DoesNotExist
+        return self.get(username__iexact=key)
 
 
 class User(AbstractUser):

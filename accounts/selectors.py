@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils.http import urlsafe_base64_decode
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
-from accounts.models import User
+from accounts.models import User, username_key
 from accounts.tokens import email_verification_read, password_reset_tokens
 
 
@@ -19,10 +19,9 @@ def normalize_mobile(raw: str) -> str | None:
 
 
 def user_exists_with_username(username: str) -> bool:
-    """Tell whether the username is taken, ignoring case after NFKC."""
-    return User.objects.filter(
-        username__iexact=User.normalize_username(username)
-    ).exists()
+    """Tell whether the username is taken, by its normalised form (`username_key`)."""
+    key = username_key(username)
+    return key is not None and User.objects.filter(username__iexact=key).exists()
 
 
 def user_exists_with_mobile(mobile: str) -> bool:
@@ -32,10 +31,9 @@ def user_exists_with_mobile(mobile: str) -> bool:
 
 
 def user_get_by_username(username: str) -> User | None:
-    """Return the user with this username, ignoring case after NFKC, or None."""
-    return User.objects.filter(
-        username__iexact=User.normalize_username(username)
-    ).first()
+    """Return the user this username names in any case or form (`username_key`)."""
+    key = username_key(username)
+    return User.objects.filter(username__iexact=key).first() if key else None
 
 
 def user_list_for_password_reset(email: str) -> QuerySet[User]:

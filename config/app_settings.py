@@ -104,6 +104,7 @@ DEFAULT_THROTTLE_RATES = {
     "login_ip": "60/min",  # sign-in, signup and password endpoints, per client IP
     "login_failures_account_ip": "10/15min",  # failed logins per (account, client IP)
     "login_failures_account": "100/hour",  # failed logins per account, whatever the IP
+    "login_failures_device": "10/15min",  # per (device credential, account) instead
     "password_reset_address": "3/hour",  # reset mails per email address
 }
 

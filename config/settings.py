@@ -78,6 +78,14 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Cross-origin single-page apps (django-cors-headers): only the listed origins may call
+# the API from a browser, with its cookies; none by default. Such an origin also needs
+# to be in DJANGO_CSRF_TRUSTED_ORIGINS for the cookie login and every unsafe request.
+CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_CREDENTIALS = bool(CORS_ALLOWED_ORIGINS)
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -85,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",
     "django_tasks",
     "django_tasks_db",
     "drf_yasg",
@@ -98,9 +107,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that answers early
     "config.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sessions_app.middleware.LiveSessionMiddleware",
+    "sessions_app.middleware.DeviceCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -341,6 +352,15 @@ if SECURE_COOKIES:
     # "__Host-" cookies are Secure, host-only and path "/": no subdomain can plant them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+# An SPA on another site sends the cookies only when they are SameSite=None, which
+# browsers accept only with Secure. Same-site apps need nothing: Lax stays the default.
+CROSS_SITE_COOKIES = env_flag("DJANGO_CROSS_SITE_COOKIES", False)
+if CROSS_SITE_COOKIES:
+    if not SECURE_COOKIES:
+        raise ImproperlyConfigured(
+            "DJANGO_CROSS_SITE_COOKIES=1 needs DJANGO_SECURE_COOKIES=1 (Secure)."
+        )
+    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"
 if SECURE_SSL_REDIRECT:
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from sessions_app import selectors, services
 from sessions_app.models import UserSession
 from sessions_app.session_store import USER_SESSION_KEY, SessionStore
+from sessions_app.throttling import DEVICE_COOKIE, DEVICE_MAX_AGE
 
 
 def remember_ended_session(request: HttpRequest, session: UserSession) -> None:
@@ -55,3 +56,27 @@ class LiveSessionMiddleware:
             services.session_check_live(session=session)
         if session is not None and not session.is_active:
             remember_ended_session(request, session)
+
+
+class DeviceCookieMiddleware:
+    """Set the `device` cookie a cookie sign-in earned (`request.device_credential`).
+
+    The login receiver issues the credential; only a response can carry a cookie.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        credential = getattr(request, "device_credential", None)
+        if credential:
+            response.set_cookie(
+                DEVICE_COOKIE,
+                credential,
+                max_age=int(DEVICE_MAX_AGE.total_seconds()),
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Lax",
+            )
+        return response

@@ -26,6 +26,7 @@ from sessions_app.models import (
 )
 from sessions_app.session_store import USER_SESSION_KEY
 from sessions_app.tasks import new_login_notice_mail
+from sessions_app.throttling import device_credential_issue
 
 
 def login_method_of(request: HttpRequest) -> str:
@@ -66,6 +67,7 @@ def on_user_logged_in(
     store[USER_SESSION_KEY] = str(started.session.id)  # the store links its row on save
     store.set_expiry(started.session.expires_at)
     request.user_session = started.session
+    request.device_credential = device_credential_issue(user)  # DeviceCookieMiddleware
     request.login_ended_sessions = started.ended_sessions  # the JSON login lists them
 
 
@@ -205,6 +207,17 @@ def on_session_ended(
                 detail=kwargs.get("detail", {}),
             )
         )
+
+
+def on_sessions_ended(
+    sender: object,
+    sessions: Sequence[UserSession],
+    reason: str,
+    at: datetime,
+    **kwargs: Any,
+) -> None:
+    """Record why each of many sessions ended, in one INSERT."""
+    services.security_event_record_ended(sessions=sessions, reason=reason, at=at)
 
 
 def on_user_login_failed(

@@ -12,12 +12,7 @@ from rest_framework.request import Request
 from sessions_app import services
 from sessions_app.devices import request_origin
 from sessions_app.models import EventKind, Transport, UserSession
-from sessions_app.throttling import (
-    account_key,
-    login_failure_record,
-    login_failures_check,
-    login_failures_clear,
-)
+from sessions_app.throttling import password_attempt
 
 
 def announce_token_login(request: Request, started: services.SessionStart) -> None:
@@ -34,18 +29,19 @@ def confirm_password(
     """Check the signed-in user's password under the failed-login limits.
 
     A wrong one counts like a failed login (429 `throttled` once the limits trip) and
-    records `failure_kind` on the account; the right one clears this address's count.
+    records `failure_kind` on the account; the right one gives its slot back.
     """
-    user = request.user
-    account, origin = account_key(username=user.username), request_origin(request)
-    login_failures_check(account=account, ip=origin.ip_address)
-    if not user.check_password(password):
-        login_failure_record(account=account, ip=origin.ip_address, request=request)
+    attempt = password_attempt(request, user=request.user)
+    attempt.reserve()
+    if not request.user.check_password(password):
+        attempt.failed(request)
         services.security_event_record(
-            kind=failure_kind, session=request.auth, **origin._asdict()
+            kind=failure_kind,
+            session=request.auth,
+            **request_origin(request)._asdict(),
         )
         return False
-    login_failures_clear(account=account, ip=origin.ip_address)
+    attempt.succeeded()
     return True
 
 

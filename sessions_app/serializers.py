@@ -1,5 +1,9 @@
 """Input validation and output shapes for sign-in and sessions."""
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Any
+
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_yasg.utils import swagger_serializer_method
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -7,7 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
-from sessions_app.models import SecurityEvent, UserSession
+from sessions_app.models import EventKind, SecurityEvent, UserSession
 from sessions_app.selectors import SESSION_STATUSES
 
 
@@ -26,6 +30,11 @@ class LoginSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="With ON_LIMIT=refuse_new: end the other sessions, do not refuse.",
+    )
+    device_token = serializers.CharField(
+        required=False,
+        max_length=512,
+        help_text="The `device_token` an earlier login on this device answered.",
     )
 
     default_error_messages = {
@@ -95,6 +104,10 @@ class LoginResponseSerializer(serializers.Serializer):
     session = SessionSerializer()
     ended_sessions = SessionSerializer(many=True)
     message = serializers.CharField()
+    device_token = serializers.CharField(
+        help_text="This device's credential: send it back as `device_token` on the "
+        "next login, so others' failed guesses never lock you out."
+    )
 
 
 class RegisterResponseSerializer(serializers.Serializer):
@@ -108,6 +121,10 @@ class RegisterResponseSerializer(serializers.Serializer):
         help_text="When the session ends unless it is refreshed before."
     )
     session = SessionSerializer()
+    device_token = serializers.CharField(
+        help_text="This device's credential: send it back as `device_token` on the "
+        "next login, so others' failed guesses never lock you out."
+    )
 
 
 class TokenRefreshSerializer(serializers.Serializer):
@@ -250,3 +267,131 @@ class ReauthenticatedSerializer(serializers.Serializer):
     """Until when sensitive changes pass without asking again."""
 
     reauthenticated_until = serializers.DateTimeField(read_only=True)
+
+
+class IPAddressOrNetworkField(serializers.CharField):
+    """An IP address, or a CIDR range (`10.0.0.0/8`) where the database can search one.
+
+    Becomes an `ip_network`: an address is a network of one. Ranges need PostgreSQL
+    (`inet`); elsewhere only single addresses are accepted.
+    """
+
+    default_error_messages = {
+        "invalid_network": _("Enter an IP address or a CIDR range such as 10.0.0.0/8."),
+        "range_unsupported": _(
+            "Address ranges need PostgreSQL; this server searches single addresses."
+        ),
+    }
+
+    def to_internal_value(self, data: Any) -> IPv4Network | IPv6Network:
+        text = super().to_internal_value(data)
+        try:
+            network = ip_network(text[:64], strict=False)
+        except ValueError:
+            self.fail("invalid_network")
+        if network.num_addresses > 1 and connection.vendor != "postgresql":
+            self.fail("range_unsupported")
+        return network
+
+
+class SearchPeriodMixin:
+    """Refuse a period that ends before it starts (`<start>` < `<end>`)."""
+
+    period_fields: tuple[str, str]
+
+    def validate(self, attrs: dict) -> dict:
+        start, end = (attrs.get(name) for name in self.period_fields)
+        if start is not None and end is not None and start >= end:
+            raise serializers.ValidationError(
+                {self.period_fields[1]: [_("Must be later than the start.")]}
+            )
+        return attrs
+
+
+class StaffSessionSearchQuerySerializer(SearchPeriodMixin, serializers.Serializer):
+    period_fields = ("created_after", "created_before")
+
+    user = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text="A username (any case) or a mobile number (any spelling).",
+    )
+    ip = IPAddressOrNetworkField(
+        required=False,
+        help_text="An IP address, or a CIDR range such as 10.0.0.0/8 (PostgreSQL).",
+    )
+    location = serializers.CharField(
+        required=False, max_length=64, help_text="A country name, any case."
+    )
+    device = serializers.CharField(
+        required=False,
+        max_length=140,
+        help_text="Part of the device name or the user agent, any case.",
+    )
+    status = serializers.ChoiceField(
+        choices=SESSION_STATUSES,
+        default="all",
+        help_text="all (default), active or ended.",
+    )
+    created_after = serializers.DateTimeField(
+        required=False, help_text="Started at or after (ISO 8601)."
+    )
+    created_before = serializers.DateTimeField(
+        required=False, help_text="Started before (ISO 8601)."
+    )
+
+
+class StaffEventSearchQuerySerializer(SearchPeriodMixin, serializers.Serializer):
+    period_fields = ("after", "before")
+
+    user = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text="A username (any case) or a mobile number (any spelling).",
+    )
+    kind = serializers.ChoiceField(choices=EventKind.choices, required=False)
+    ip = IPAddressOrNetworkField(
+        required=False,
+        help_text="An IP address, or a CIDR range such as 10.0.0.0/8 (PostgreSQL).",
+    )
+    after = serializers.DateTimeField(
+        required=False, help_text="At or after (ISO 8601)."
+    )
+    before = serializers.DateTimeField(required=False, help_text="Before (ISO 8601).")
+
+
+class StaffUserSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class StaffSessionSerializer(SessionSerializer):
+    """A session as staff see it in a search: whose it is, never a credential."""
+
+    user = StaffUserSummarySerializer(read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = ["id", "user", *SessionSerializer.Meta.fields[1:]]
+        read_only_fields = fields
+
+
+class StaffSecurityEventSerializer(serializers.ModelSerializer):
+    """A security event as staff see it in a search."""
+
+    user = StaffUserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = SecurityEvent
+        fields = [
+            "id",
+            "user",
+            "kind",
+            "session",
+            "ip_address",
+            "user_agent",
+            "device_name",
+            "location",
+            "created_at",
+            "detail",
+        ]
+        read_only_fields = fields

@@ -23,8 +23,15 @@ from sessions_app.tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 TOKEN_KEYS = {"token", "expires_at", "refresh_token", "refresh_expires_at"}
-LOGIN_KEYS = {"user", *TOKEN_KEYS, "session", "ended_sessions", "message"}
-REGISTER_KEYS = {"user", *TOKEN_KEYS, "session"}
+LOGIN_KEYS = {
+    "user",
+    *TOKEN_KEYS,
+    "session",
+    "ended_sessions",
+    "message",
+    "device_token",
+}
+REGISTER_KEYS = {"user", *TOKEN_KEYS, "session", "device_token"}
 
 
 def login(client: APIClient, **data: object) -> Response:

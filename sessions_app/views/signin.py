@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.selectors import user_get_by_mobile, user_get_by_username
 from accounts.serializers import (
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
@@ -40,12 +41,7 @@ from sessions_app.serializers import (
     MessageSerializer,
     RegisterResponseSerializer,
 )
-from sessions_app.throttling import (
-    account_key,
-    login_failure_record,
-    login_failures_check,
-    login_failures_clear,
-)
+from sessions_app.throttling import device_credential_issue, password_attempt
 
 
 def login_message(ended_count: int) -> str:
@@ -61,21 +57,25 @@ def login_message(ended_count: int) -> str:
 def password_login(request: Request, data: dict) -> User:
     """Return the user a validated `LoginSerializer` body names, under the limits.
 
-    Every password sign-in (token or cookie) goes through here: 429 `throttled` once
-    the failed-login limits trip, 400 `invalid_credentials` for a wrong pair.
+    Every password sign-in through the API goes through here: 429 `throttled` once
+    the failed-login limits trip (the slot is taken before the hasher runs), 400
+    `invalid_credentials` for a wrong pair.
     """
     if data.get("username"):
         credentials = {"username": data["username"]}
+        named = user_get_by_username(data["username"])
     else:
         credentials = {"mobile": data["mobile"].as_e164}
-    origin = request_origin(request)
-    account = account_key(**credentials)
-    login_failures_check(account=account, ip=origin.ip_address)
+        named = user_get_by_mobile(credentials["mobile"])
+    attempt = password_attempt(
+        request, user=named, device_credential=data.get("device_token"), **credentials
+    )
+    attempt.reserve()
     user = authenticate(request, password=data["password"], **credentials)
     if user is None:
-        login_failure_record(account=account, ip=origin.ip_address, request=request)
+        attempt.failed(request)
         raise InvalidCredentials()
-    login_failures_clear(account=account, ip=origin.ip_address)
+    attempt.succeeded()
     return user
 
 
@@ -107,6 +107,7 @@ class RegisterView(PublicAPIView):
             "user": user,
             **token_answer(started.session, started.token, started.refresh_token),
             "session": started.session,
+            "device_token": device_credential_issue(user),
         }
         context = {"current_session": started.session}
         return Response(
@@ -148,6 +149,7 @@ class LoginView(PublicAPIView):
             "session": started.session,
             "ended_sessions": started.ended_sessions,
             "message": login_message(len(started.ended_sessions)),
+            "device_token": device_credential_issue(user),
         }
         context = {"current_session": started.session}
         return Response(LoginResponseSerializer(body, context=context).data)
