@@ -56,6 +56,20 @@ fuzz: setup
 	if [ $$status -eq 5 ]; then echo "pytest collected no fuzz tests" >&2; exit 1; fi; \
 	exit $$status
 
+# The Postman collection (docs/postman/) run by newman against gunicorn on a fresh
+# PostgreSQL database with the demo logins (serving/postman.py). newman is pinned in
+# package.json + package-lock.json; Debian's nodejs and npm are installed when missing.
+# POSTMAN_DATABASE_URL / POSTMAN_REDIS_URL point it at other servers.
+.PHONY: postman
+postman: setup node_modules/.bin/newman
+	$(PY) serving/postman.py
+
+node_modules/.bin/newman: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund
+	touch $@
+
 # ruff (config in pyproject.toml): lint, then formatting; any finding of either fails.
 lint: setup
 	@status=0; \

@@ -56,6 +56,36 @@ def test_summary_counts_pytest_passed_and_failed_only(tmp_path, log, expected):
     assert summarize(tmp_path, log) == expected + "\n"
 
 
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        ("postman: 31 passed, 0 failed\n", "CI: 31 passed, 0 failed"),
+        ("postman: 29 passed, 2 failed\n", "CI: 29 passed, 2 failed"),
+        (
+            "newman\n\x1b[0mpostman: 3 passed, 1 failed, 2 skipped\n",
+            "CI: 3 passed, 1 failed",
+        ),
+        (
+            "postman: 1 passed, 0 failed\npostman: 5 passed, 0 failed\n",
+            "CI: 5 passed, 0 failed",
+        ),
+        ("CI: 9 passed, 9 failed\n", "CI: 0 passed, 0 failed"),
+        ("12 passed, 1 failed\n", "CI: 0 passed, 0 failed"),
+    ],
+    ids=["newman", "newman-failed", "skipped", "last-line", "not-ci", "no-name"],
+)
+def test_summary_counts_a_plain_line_from_another_runner(tmp_path, log, expected):
+    assert summarize(tmp_path, log) == expected + "\n"
+
+
+def test_a_pytest_summary_line_wins_over_a_plain_line_in_the_same_log(tmp_path):
+    log = "postman: 100 passed, 0 failed\n4 passed in 1.00s\n"
+
+    assert summarize(tmp_path, log, "postman: 31 passed, 1 failed\n") == (
+        "CI: 35 passed, 1 failed\n"
+    )
+
+
 def test_summary_adds_up_every_log_using_its_last_summary_line(tmp_path):
     sqlite = "....\n581 passed, 3 skipped in 20.43s\n"
     # A failing test may print sample summary lines; pytest's own comes last.
