@@ -1,18 +1,11 @@
-from contextvars import ContextVar
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 
+from accounts.acting import acting_request, acting_staff, request_acting
 from accounts.models import User
 from accounts.services import user_change_password
-
-# The admin request setting a password: Django builds the form without it, and the
-# service needs to know who acts and which session (theirs) stays signed in.
-_acting_request: ContextVar[HttpRequest | None] = ContextVar(
-    "acting_request", default=None
-)
 
 
 class ServicePasswordChangeForm(AdminPasswordChangeForm):
@@ -29,9 +22,8 @@ class ServicePasswordChangeForm(AdminPasswordChangeForm):
             return super().set_password_and_save(
                 user, password_field_name, commit=False
             )
-        request = _acting_request.get()
-        actor = request.user if request is not None else None
-        own_session = getattr(request, "user_session", None)
+        actor = acting_staff()
+        own_session = getattr(acting_request.get(), "user_session", None)
         keep = own_session.pk if own_session and actor and actor.pk == user.pk else None
         user_change_password(
             user=user,
@@ -49,11 +41,24 @@ class UserAdmin(DjangoUserAdmin):
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
-        token = _acting_request.set(request)
-        try:
+        with request_acting(request):
             return super().user_change_password(request, id, form_url)
-        finally:
-            _acting_request.reset(token)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        with request_acting(request):  # deactivating a user names who did it
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        with request_acting(request):  # list edits and actions
+            return super().changelist_view(request, extra_context)
 
     list_display = [
         "username",

@@ -45,3 +45,8 @@ class ActivityPeriodAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: ActivityPeriod | None = None
     ) -> bool:
         return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ActivityPeriod | None = None
+    ) -> bool:
+        return False  # the record of when people were signed in is not staff's to edit

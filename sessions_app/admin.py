@@ -1,12 +1,17 @@
+from ipaddress import IPv4Network, IPv6Network, ip_network
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from sessions_app import services
+from sessions_app import selectors, services
 from sessions_app.forms import AdminLoginForm
 from sessions_app.models import EndReason, SecurityEvent, UserSession
+from sessions_app.permissions import may_end_sessions_of
 
 # The admin login refuses politely under ON_LIMIT=refuse_new, like the browsable API.
 admin.site.login_form = AdminLoginForm
@@ -50,8 +55,32 @@ class ReadOnlySessionMixin:
         return False
 
 
+def _address_or_range(term: str) -> IPv4Network | IPv6Network | None:
+    """The IP address or CIDR range a search term is, if the database can search it."""
+    try:
+        network = ip_network(term.strip(), strict=False)
+    except ValueError:
+        return None
+    if network.num_addresses > 1 and connection.vendor != "postgresql":
+        return None
+    return network
+
+
+class AddressSearchMixin:
+    """Search like the staff API: an address or CIDR range matches the address alone
+    (through its index), any other term the usual fields."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        network = _address_or_range(search_term)
+        if network is None:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(selectors.ip_filter(network)), False
+
+
 @admin.register(UserSession)
-class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
+class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmin):
     list_display = [
         "user",
         "device_name",
@@ -64,7 +93,13 @@ class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
         "end_reason",
     ]
     list_filter = ["is_active", "transport", "end_reason", "login_method", "location"]
-    search_fields = ["user__username", "user__mobile", "ip_address", "device_name"]
+    search_fields = [
+        "user__username",
+        "user__mobile",
+        "ip_address",
+        "device_name",
+        "user_agent",
+    ]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     fields = SESSION_FIELDS
@@ -77,11 +112,18 @@ class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
         stored = session.token_digest or session.session_key_digest or ""
         return f"sha256:{stored[:12]}…" if stored else "-"
 
-    @admin.action(description="End the selected sessions", permissions=["view"])
+    def has_end_permission(self, request: HttpRequest) -> bool:
+        """Only staff holding `end_usersession` see the end action (not view-only)."""
+        return request.user.has_perm("sessions_app.end_usersession")
+
+    @admin.action(description="End the selected sessions", permissions=["end"])
     def end_selected_sessions(self, request: HttpRequest, queryset: QuerySet) -> None:
+        live = queryset.filter(is_active=True).select_related("user")
+        allowed = [s for s in live if may_end_sessions_of(request.user, s.user)]
         ended = services.session_end_all(
-            sessions=queryset.filter(is_active=True),
+            sessions=allowed,
             reason=EndReason.TERMINATED_BY_STAFF,
+            detail={"actor": services.actor_detail(request.user)},
         )
         self.message_user(
             request,
@@ -89,6 +131,12 @@ class UserSessionAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
             % len(ended),
             messages.SUCCESS,
         )
+        if len(allowed) < len(live):
+            self.message_user(
+                request,
+                _("Only a superuser may end a superuser's sessions: those were kept."),
+                messages.WARNING,
+            )
 
 
 class UserSessionInline(ReadOnlySessionMixin, admin.TabularInline):
@@ -126,7 +174,7 @@ class UserWithSessionsAdmin(_user_admin_class):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(ReadOnlySessionMixin, admin.ModelAdmin):
+class SecurityEventAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "kind",

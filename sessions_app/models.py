@@ -72,6 +72,10 @@ class UserSession(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("end_usersession", "Can end other users' sessions"),
+            ("clear_throttle", "Can clear sign-in throttles (abuse console)"),
+        ]
         indexes = [
             models.Index(
                 fields=["user", "is_active", "created_at"], name="usersession_user_live"
@@ -84,6 +88,10 @@ class UserSession(models.Model):
                 fields=["is_active", "refresh_expires_at"],
                 name="usersession_live_refresh",
             ),
+            # Staff search (selectors.session_search); the trigram indexes on the
+            # device name and user agent are PostgreSQL-only (migration staff_search).
+            models.Index(fields=["-created_at"], name="usersession_recent"),
+            models.Index(fields=["ip_address", "-created_at"], name="usersession_ip"),
         ]
 
     def __str__(self) -> str:
@@ -154,11 +162,12 @@ class SecurityEvent(models.Model):
         on_delete=models.CASCADE,
         related_name="security_events",
     )
+    # Events outlive their session: purging sessions keeps the account's history.
     session = models.ForeignKey(
         UserSession,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="events",
     )
     kind = models.CharField(max_length=32, choices=EventKind.choices)
@@ -174,7 +183,8 @@ class SecurityEvent(models.Model):
         indexes = [
             models.Index(
                 fields=["user", "-created_at"], name="securityevent_user_recent"
-            )
+            ),
+            models.Index(fields=["ip_address", "-created_at"], name="securityevent_ip"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 if TYPE_CHECKING:  # rest_framework.views imports these permissions at start-up
     from rest_framework.views import APIView
 
+from accounts.models import User
 from sessions_app import selectors
 from sessions_app.exceptions import ReauthenticationRequired, SessionEnded
 
@@ -36,3 +37,14 @@ def require_recent_step_up(request: Request) -> None:
     """Refuse (403 `reauthentication_required`) unless the session stepped up lately."""
     if not selectors.session_has_recent_step_up(request.auth, now=timezone.now()):
         raise ReauthenticationRequired()
+
+
+def may_end_sessions_of(actor: User, owner: User) -> bool:
+    """Tell whether a staff member may end this user's sessions.
+
+    It takes `sessions_app.end_usersession` (superusers have every permission), and
+    only a superuser ends a superuser's sessions. The API and the admin ask here.
+    """
+    if owner.is_superuser and not actor.is_superuser:
+        return False
+    return actor.has_perm("sessions_app.end_usersession")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.acting import acting_staff
 from accounts.emails import mask_email
 from accounts.models import User
 from accounts.selectors import user_get_by_mobile, user_get_by_username
@@ -141,12 +142,17 @@ def on_user_saved(
     update_fields: frozenset[str] | None = None,
     **kwargs: Any,
 ) -> None:
-    """End every session of a user who has just been deactivated."""
+    """End every session of a user who has just been deactivated (naming who did)."""
     if created or instance.is_active:
         return
     if update_fields is not None and "is_active" not in update_fields:
         return
-    services.session_end_others(user_id=instance.pk, reason=EndReason.USER_DEACTIVATED)
+    actor = acting_staff()
+    services.session_end_others(
+        user_id=instance.pk,
+        reason=EndReason.USER_DEACTIVATED,
+        detail={"actor": services.actor_detail(actor)} if actor else None,
+    )
 
 
 def on_session_started(

@@ -5,19 +5,20 @@ Only this module opens or ends a `UserSession`; it announces `session_started` a
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
 from accounts.services import user_change_password, user_signup
 from config.app_settings import OnLimit, policy
+from config.batches import DELETE_BATCH_SIZE, delete_in_batches
 from sessions_app import selectors
 from sessions_app.crypto import (
     digest,
@@ -42,7 +43,7 @@ from sessions_app.models import (
     Transport,
     UserSession,
 )
-from sessions_app.signals import session_ended, session_started
+from sessions_app.signals import session_ended, session_started, sessions_ended
 
 
 class SessionStart(NamedTuple):
@@ -184,10 +185,18 @@ def session_end(
 
 
 def session_end_all(
-    *, sessions: Iterable[UserSession], reason: str, at: datetime | None = None
+    *,
+    sessions: Iterable[UserSession],
+    reason: str,
+    at: datetime | None = None,
+    detail: dict | None = None,
 ) -> list[UserSession]:
     """End each of the given sessions; return those this call ended."""
-    return [s for s in sessions if session_end(session=s, reason=reason, at=at)]
+    return [
+        s
+        for s in sessions
+        if session_end(session=s, reason=reason, at=at, detail=detail)
+    ]
 
 
 def session_end_others(
@@ -196,12 +205,13 @@ def session_end_others(
     reason: str,
     keep_session_id: UUID | None = None,
     at: datetime | None = None,
+    detail: dict | None = None,
 ) -> list[UserSession]:
     """End every live session of the user except `keep_session_id`; return them."""
     others = selectors.session_list_live(user_id=user_id)
     if keep_session_id is not None:
         others = others.exclude(pk=keep_session_id)
-    return session_end_all(sessions=list(others), reason=reason, at=at)
+    return session_end_all(sessions=list(others), reason=reason, at=at, detail=detail)
 
 
 def _session_may_go_on(*, session: UserSession, now: datetime) -> bool:
@@ -338,20 +348,117 @@ def session_reauthenticate(
     return session
 
 
-def session_end_expired(*, at: datetime | None = None) -> int:
-    """End every live session past its lifetime or idle timeout; return how many."""
+EXPIRY_BATCH_SIZE = 2000
+
+
+def session_end_expired(
+    *, at: datetime | None = None, batch_size: int = EXPIRY_BATCH_SIZE
+) -> int:
+    """End every live session past its lifetime or idle timeout; return how many.
+
+    Set-based, in batches of `batch_size`, each in its own transaction: one UPDATE
+    ends the batch, one DELETE drops its cookie rows, and `sessions_ended` announces
+    it at once (its receivers record the events and close the periods in bulk).
+    """
     now = at or timezone.now()
-    expired = selectors.session_list_expired(now=now).order_by("expires_at")
     count = 0
-    while batch := list(expired[:500]):  # each pass sees only sessions still live
-        count += len(session_end_all(sessions=batch, reason=EndReason.EXPIRED, at=now))
+    while ended := _session_end_expired_batch(now=now, batch_size=batch_size):
+        count += ended
     return count
 
 
-def session_purge_ended(*, before: datetime) -> int:
-    """Delete sessions that ended before the given time; return how many."""
-    deleted, per_model = selectors.session_list_ended_before(before=before).delete()
-    return per_model.get(UserSession._meta.label, 0)
+@transaction.atomic
+def _session_end_expired_batch(*, now: datetime, batch_size: int) -> int:
+    """End one batch of expired sessions exactly once; return how many it ended."""
+    # Locked rows are skipped: a request ending that session now (session_check_live)
+    # does it itself, and no session is ended twice.
+    batch = list(
+        selectors.session_list_expired(now=now)
+        .order_by("expires_at", "id")
+        .select_for_update(skip_locked=True)[:batch_size]
+    )
+    if not batch:
+        return 0
+    ids = [session.pk for session in batch]
+    changed = UserSession.objects.filter(pk__in=ids, is_active=True).update(
+        is_active=False, ended_at=now, end_reason=EndReason.EXPIRED
+    )
+    if changed != len(batch):  # not under the row locks; stay exact all the same
+        ours = set(
+            UserSession.objects.filter(
+                pk__in=ids, ended_at=now, end_reason=EndReason.EXPIRED
+            ).values_list("pk", flat=True)
+        )
+        batch = [session for session in batch if session.pk in ours]
+    BrowserSession.objects.filter(user_session_id__in=ids).delete()
+    for session in batch:
+        session.is_active, session.ended_at = False, now
+        session.end_reason = EndReason.EXPIRED
+    sessions_ended.send(
+        sender=UserSession, sessions=batch, reason=EndReason.EXPIRED, at=now
+    )
+    return len(batch)
+
+
+def security_event_record_ended(
+    *, sessions: Sequence[UserSession], reason: str, at: datetime
+) -> None:
+    """Record why each of many sessions ended (as session_ended does), in one INSERT.
+
+    INSERT ... SELECT copies user, address and device from the session rows in the
+    database: building thousands of model objects in Python cost more than the write.
+    """
+    if not sessions:
+        return
+    connection = connections[router.db_for_write(SecurityEvent)]
+    quote = connection.ops.quote_name
+    event, session = SecurityEvent._meta, UserSession._meta
+    copied = ("user", "ip_address", "user_agent", "device_name", "location")
+    set_fields = [event.get_field(name) for name in ("kind", "created_at", "detail")]
+    values = [
+        field.get_db_prep_value(value, connection)
+        for field, value in zip(
+            set_fields,
+            (END_REASON_EVENTS[reason], at, {"reason": reason}),
+            strict=True,
+        )
+    ]
+    ids = [session.pk.get_db_prep_value(s.pk, connection) for s in sessions]
+    targets = [event.get_field(name).column for name in copied]
+    targets += [event.get_field("session").column, *(f.column for f in set_fields)]
+    sources = [session.get_field(name).column for name in copied]
+    sources.append(session.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(event.db_table)} "
+            f"({', '.join(quote(column) for column in targets)}) "
+            f"SELECT {', '.join(quote(column) for column in sources)}, %s, %s, %s "
+            f"FROM {quote(session.db_table)} "
+            f"WHERE {quote(session.pk.column)} IN ({', '.join(['%s'] * len(ids))})",
+            [*values, *ids],
+        )
+
+
+def session_purge_ended(
+    *, before: datetime, batch_size: int = DELETE_BATCH_SIZE
+) -> int:
+    """Delete sessions that ended before the given time, in id batches; return how many.
+
+    Their security events and activity periods stay (with the session unset): the
+    account's history outlives its sessions; `security_event_purge` ages it out.
+    """
+    return delete_in_batches(
+        selectors.session_list_ended_before(before=before), batch_size=batch_size
+    )
+
+
+def security_event_purge(
+    *, before: datetime, batch_size: int = DELETE_BATCH_SIZE
+) -> int:
+    """Delete security events older than the given time, in id batches; say how many."""
+    return delete_in_batches(
+        SecurityEvent.objects.filter(created_at__lt=before), batch_size=batch_size
+    )
 
 
 @transaction.atomic

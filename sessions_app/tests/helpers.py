@@ -6,6 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,14 @@ SAFARI_ON_IPHONE = (
     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 )
 STRONG_PASSWORD = "a-much-better-passphrase-77"
+
+
+def make_session_manager(user: User) -> User:
+    """Put staff in "Session managers": they end others' sessions, clear throttles."""
+    user.groups.add(Group.objects.get(name="Session managers"))
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+    return user
 
 
 def set_policy(settings_fixture: Any, **changes: Any) -> None:

@@ -77,11 +77,12 @@ def test_patch_me_changes_profile_fields_only(make_user, token_client):
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 202  # the new email waits for its link
     user.refresh_from_db()
-    assert (user.real_name, user.tz, user.email) == (
+    assert (user.real_name, user.tz, user.email, user.pending_email) == (
         "New Name",
         "Europe/Paris",
+        "",
         "n@example.com",
     )
     assert not user.is_staff and user.username != "hijack"

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from config.app_settings import DEFAULTS
 from sessions_app.models import UserSession
+from sessions_app.tests.helpers import make_session_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_superseded_staff_credential_gets_403_reason_on_staff_routes(
 def test_staff_end_a_session_with_reason_terminated_by_staff(make_user, token_client):
     member = make_user()
     member_client = token_client(member)
-    staff = token_client(make_user(is_staff=True))
+    staff = token_client(make_session_manager(make_user(is_staff=True)))
 
     response = staff.delete(
         reverse("sessions:staff-session", kwargs={"pk": member_client.session_id})

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from sessions_app.exceptions import REAUTHENTICATION_REQUIRED_DETAIL
 from sessions_app.models import EndReason, EventKind, SecurityEvent, UserSession
-from sessions_app.tests.helpers import set_policy
+from sessions_app.tests.helpers import make_session_manager, set_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_name_and_time_zone_need_no_step_up(make_user, token_client):
 
 
 def test_staff_ending_another_users_session_needs_a_step_up(make_user, token_client):
-    staff, member = make_user(is_staff=True), make_user()
+    staff, member = make_session_manager(make_user(is_staff=True)), make_user()
     admin, victim = token_client(staff), token_client(member)
     age_step_up(admin, 601)
     url = reverse("sessions:staff-session", args=[victim.session_id])

@@ -1,10 +1,13 @@
-"""Staff tools: look anyone up by mobile number and end their sessions."""
+"""Staff tools: look anyone up, search sessions and events, end sessions."""
 
+from typing import Any
 from uuid import UUID
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_yasg.utils import swagger_auto_schema
-from rest_framework.exceptions import NotFound
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,16 +15,25 @@ from rest_framework.views import APIView
 from accounts.selectors import user_get_by_mobile
 from config.query_params import query_params
 from sessions_app import selectors, services
-from sessions_app.models import EndReason
-from sessions_app.permissions import require_recent_step_up, staff_permissions
+from sessions_app.models import EndReason, SecurityEvent, UserSession
+from sessions_app.permissions import (
+    may_end_sessions_of,
+    require_recent_step_up,
+    staff_permissions,
+)
 from sessions_app.serializers import (
     EndedSessionSerializer,
     SessionSerializer,
+    StaffEventSearchQuerySerializer,
     StaffLookupQuerySerializer,
+    StaffSecurityEventSerializer,
+    StaffSessionSearchQuerySerializer,
+    StaffSessionSerializer,
     StaffUserSessionsSerializer,
 )
 
 STAFF_LOOKUP_LIMIT = 100
+CANNOT_END_DETAIL = _("You may not end this user's sessions.")
 
 
 class StaffUserSessionsView(APIView):
@@ -57,9 +69,10 @@ class StaffUserSessionsView(APIView):
 
 
 class StaffSessionView(APIView):
-    """Staff: end anyone's session (reason `terminated_by_staff`).
+    """Staff: end a user's session (reason `terminated_by_staff`, the actor recorded).
 
-    Ending another user's session needs a recent step-up (`reauthenticate`).
+    It takes the `sessions_app.end_usersession` permission (a superuser's sessions:
+    superusers only), and for another user's session a recent step-up.
     """
 
     permission_classes = staff_permissions()
@@ -69,10 +82,63 @@ class StaffSessionView(APIView):
         session = selectors.session_get(pk)
         if session is None:
             raise NotFound()
+        if not may_end_sessions_of(request.user, session.user):
+            raise PermissionDenied(CANNOT_END_DETAIL)
         if session.user_id != request.user.pk:
             require_recent_step_up(request)
-        services.session_end(session=session, reason=EndReason.TERMINATED_BY_STAFF)
+        services.session_end(
+            session=session,
+            reason=EndReason.TERMINATED_BY_STAFF,
+            detail={"actor": services.actor_detail(request.user)},
+        )
         context = {"current_session": request.auth}
         return Response(
             {"ended_session": SessionSerializer(session, context=context).data}
         )
+
+
+class StaffSessionSearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Staff: search everyone's sessions, newest first; every filter is optional.
+
+    `ip` takes an address, or a CIDR range on PostgreSQL; `device` matches part of the
+    device name or user agent (trigram indexes on PostgreSQL).
+    """
+
+    permission_classes = staff_permissions()
+    serializer_class = StaffSessionSerializer
+
+    def get_queryset(self) -> QuerySet[UserSession]:
+        if getattr(self, "swagger_fake_view", False):
+            return UserSession.objects.none()
+        filters = query_params(self.request, StaffSessionSearchQuerySerializer)
+        return selectors.session_search(**filters)
+
+    def get_serializer_context(self) -> dict:
+        return {
+            **super().get_serializer_context(),
+            "current_session": self.request.auth,
+        }
+
+    @swagger_auto_schema(query_serializer=StaffSessionSearchQuerySerializer)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+class StaffEventSearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Staff: search everyone's security events, newest first; filters optional.
+
+    `ip` takes an address, or a CIDR range on PostgreSQL.
+    """
+
+    permission_classes = staff_permissions()
+    serializer_class = StaffSecurityEventSerializer
+
+    def get_queryset(self) -> QuerySet[SecurityEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return SecurityEvent.objects.none()
+        filters = query_params(self.request, StaffEventSearchQuerySerializer)
+        return selectors.security_event_search(**filters)
+
+    @swagger_auto_schema(query_serializer=StaffEventSearchQuerySerializer)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
