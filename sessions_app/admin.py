@@ -1,13 +1,19 @@
+import time
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.throttling import throttle_registry
 from sessions_app import selectors, services
 from sessions_app.forms import AdminLoginForm
 from sessions_app.models import EndReason, SecurityEvent, UserSession
@@ -79,6 +85,26 @@ class AddressSearchMixin:
         return queryset.filter(selectors.ip_filter(network)), False
 
 
+SCOPE_LABELS = {
+    "login_ip": _("Sign-in requests per address"),
+    "login_failures_account_ip": _("Failed passwords per account and address"),
+    "login_failures_account": _("Failed passwords per account"),
+    "login_failures_device": _("Failed passwords per device and account"),
+}
+
+
+def _who(ident: str) -> str:
+    """Name whom a counter limits: a username, an address, or an unknown name."""
+    account, _sep, address = ident.partition(":")
+    if account == "user":
+        user_id, _sep, _rest = address.partition(":")
+        user = get_user_model().objects.filter(pk=user_id).first()
+        return user.username if user else _("a deleted account")
+    if account == "name":
+        return _("an unknown name")
+    return ident  # a client address
+
+
 @admin.register(UserSession)
 class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmin):
     list_display = [
@@ -111,6 +137,50 @@ class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmi
         """The start of the stored digest: tells sessions apart, reveals nothing."""
         stored = session.token_digest or session.session_key_digest or ""
         return f"sha256:{stored[:12]}…" if stored else "-"
+
+    def get_urls(self) -> list:
+        console = self.admin_site.admin_view(self.abuse_console_view)
+        return [
+            path("abuse/", console, name="sessions_app_abuse_console"),
+            *super().get_urls(),
+        ]
+
+    def abuse_console_view(self, request: HttpRequest) -> HttpResponse:
+        """List the tripped sign-in limits; clear one (needs `clear_throttle`)."""
+        can_clear = request.user.has_perm("sessions_app.clear_throttle")
+        if not (can_clear or self.has_view_permission(request)):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not can_clear:
+                raise PermissionDenied
+            wanted = (request.POST.get("scope"), request.POST.get("ident"))
+            for limit in throttle_registry.entries():
+                if (
+                    limit.scope,
+                    limit.ident,
+                ) == wanted and limit.key == request.POST.get("key"):
+                    services.throttle_limit_clear(limit=limit, actor=request.user)
+                    self.message_user(request, _("The limit was cleared."))
+            return redirect("admin:sessions_app_abuse_console")
+        now = time.time()
+        rows = [
+            {
+                "limit": limit,
+                "scope_label": SCOPE_LABELS.get(limit.scope, limit.scope),
+                "who": _who(limit.ident),
+                "expires_in": max(0, round(limit.expires_at - now)),
+            }
+            for limit in throttle_registry.entries()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Abuse console"),
+            "limits": rows,
+            "can_clear": can_clear,
+        }
+        return TemplateResponse(
+            request, "admin/sessions_app/abuse_console.html", context
+        )
 
     def has_end_permission(self, request: HttpRequest) -> bool:
         """Only staff holding `end_usersession` see the end action (not view-only)."""

@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.services import user_change_password, user_signup
 from config.app_settings import OnLimit, policy
 from config.batches import DELETE_BATCH_SIZE, delete_in_batches
+from config.throttling import TrippedLimit, throttle_registry
 from sessions_app import selectors
 from sessions_app.crypto import (
     digest,
@@ -449,6 +450,23 @@ def session_purge_ended(
     """
     return delete_in_batches(
         selectors.session_list_ended_before(before=before), batch_size=batch_size
+    )
+
+
+def throttle_limit_clear(*, limit: TrippedLimit, actor: User) -> None:
+    """Clear a tripped sign-in limit (abuse console); the account's events say who."""
+    throttle_registry.clear(limit)
+    user = None
+    if limit.ident.startswith("user:"):
+        user = get_user_model().objects.filter(pk=limit.ident[5:]).first()
+    security_event_record(
+        kind=EventKind.THROTTLE_CLEARED,
+        user=user,
+        detail={
+            "scope": limit.scope,
+            "count": limit.count,
+            "actor": actor_detail(actor),
+        },
     )
 
 
