@@ -56,13 +56,18 @@ def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
     return users if include_inactive else users.filter(is_active=True)
 
 
-def user_get_by_reset_token(*, uid: str, token: str) -> User | None:
-    """Return the active user a password-reset link names, if its token still works."""
+def user_get_by_reset_uid(uid: str) -> User | None:
+    """Return the active user a reset link's `uid` names, token unchecked, or None."""
     try:
         pk = urlsafe_base64_decode(uid).decode()
-        user = User.objects.filter(pk=pk, is_active=True).first()
+        return User.objects.filter(pk=pk, is_active=True).first()
     except (ValueError, UnicodeDecodeError, DjangoValidationError):
         return None
+
+
+def user_get_by_reset_token(*, uid: str, token: str) -> User | None:
+    """Return the active user a password-reset link names, if its token still works."""
+    user = user_get_by_reset_uid(uid)
     if user is None or not password_reset_tokens.check_token(user, token):
         return None
     return user

@@ -7,8 +7,11 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
+from accounts.tokens import password_reset_tokens
 from config.app_settings import DEFAULT_THROTTLE_RATES
 from config.throttling import throttle_registry
 from sessions_app.models import UserSession
@@ -255,3 +258,25 @@ def test_a_tripped_limit_is_in_the_registry(make_user, api_client, rates):
     assert [(t.scope, t.ident, t.count) for t in tripped] == [
         ("login_failures_account_ip", f"user:{user.pk}", 2)
     ]
+
+
+def test_wrong_reset_tokens_count_against_the_account(make_user, api_client, rates):
+    rates(login_failures_account_ip="3/15min")
+    user = make_user(email="owner@example.com")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    url = reverse("sessions:password-reset-confirm")
+    body = {"uid": uid, "new_password": "a-brand-new-passphrase"}
+
+    answers = [
+        api_client.post(url, {**body, "token": f"guess-{n}"}, REMOTE_ADDR="203.0.113.5")
+        for n in range(4)
+    ]
+    good_token = password_reset_tokens.make_token(user)
+    still_refused = api_client.post(
+        url, {**body, "token": good_token}, REMOTE_ADDR="203.0.113.5"
+    )
+
+    assert [a.status_code for a in answers] == [400, 400, 400, 429]
+    assert still_refused.status_code == 429
+    user.refresh_from_db()
+    assert user.check_password(user.raw_password)

@@ -3,6 +3,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -11,7 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.selectors import user_get_by_mobile, user_get_by_username
+from accounts.selectors import (
+    user_get_by_mobile,
+    user_get_by_reset_uid,
+    user_get_by_username,
+)
 from accounts.serializers import (
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
@@ -23,6 +28,8 @@ from config.api_views import PublicAPIView
 from config.errors import InvalidCredentials
 from config.schema import error_responses
 from config.throttling import ClientIPThrottle
+from mfa.serializers import MfaRequiredSerializer
+from mfa.services import mfa_login_begin
 from sessions_app import selectors, services
 from sessions_app.devices import request_origin
 from sessions_app.models import EventKind, LoginMethod, Transport, UserSession
@@ -89,6 +96,36 @@ def token_answer(session: UserSession, token: str, refresh_token: str) -> dict:
     }
 
 
+def token_login_start(
+    request: Request, user: User, force: bool
+) -> services.SessionStart:
+    """Start the token session of a sign-in whose every factor passed; announce it."""
+    started = services.session_start(
+        user=user,
+        transport=Transport.TOKEN,
+        login_method=LoginMethod.PASSWORD_API,
+        force=force,
+        **request_origin(request)._asdict(),
+    )
+    announce_token_login(request, started)
+    return started
+
+
+def token_login_answer(request: Request, started: services.SessionStart) -> Response:
+    """Return the 200 answer of a token sign-in (password, or its second factor)."""
+    user = started.session.user
+    body = {
+        "user": user,
+        **token_answer(started.session, started.token, started.refresh_token),
+        "session": started.session,
+        "ended_sessions": started.ended_sessions,
+        "message": login_message(len(started.ended_sessions)),
+        "device_token": device_credential_issue(user),
+    }
+    context = {"current_session": started.session}
+    return Response(LoginResponseSerializer(body, context=context).data)
+
+
 class RegisterView(PublicAPIView):
     """Create an account and sign it in with a token, shown this once."""
 
@@ -127,32 +164,31 @@ class LoginView(PublicAPIView):
 
     @swagger_auto_schema(
         request_body=LoginSerializer,
-        responses={200: LoginResponseSerializer, **error_responses(409)},
+        responses={
+            200: LoginResponseSerializer,
+            202: openapi.Response(
+                "Two-factor sign-in: no session yet; finish at "
+                "POST /api/v1/auth/login/mfa/ with `mfa_token` and a code.",
+                MfaRequiredSerializer,
+            ),
+            **error_responses(409),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = password_login(request, data)
-        # TODO(#16): a user with two factors gets 202 here and signs in at login/mfa/.
-        started = services.session_start(
-            user=user,
-            transport=Transport.TOKEN,
-            login_method=LoginMethod.PASSWORD_API,
-            force=data["force"],
-            **request_origin(request)._asdict(),
+        challenge = mfa_login_begin(
+            user=user, transport=Transport.TOKEN, force=data["force"]
         )
-        announce_token_login(request, started)
-        body = {
-            "user": user,
-            **token_answer(started.session, started.token, started.refresh_token),
-            "session": started.session,
-            "ended_sessions": started.ended_sessions,
-            "message": login_message(len(started.ended_sessions)),
-            "device_token": device_credential_issue(user),
-        }
-        context = {"current_session": started.session}
-        return Response(LoginResponseSerializer(body, context=context).data)
+        if challenge is not None:  # no session (nor policy) until the second factor
+            return Response(
+                MfaRequiredSerializer(challenge).data, status=status.HTTP_202_ACCEPTED
+            )
+        return token_login_answer(
+            request, token_login_start(request, user, data["force"])
+        )
 
 
 class LogoutView(APIView):
@@ -245,7 +281,22 @@ class PasswordResetConfirmView(PublicAPIView):
     )
     def post(self, request: Request) -> Response:
         serializer = PasswordResetConfirmSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        uid = (
+            str(request.data.get("uid", ""))[:64]
+            if hasattr(request.data, "get")
+            else ""
+        )
+        attempt = password_attempt(
+            request, user=user_get_by_reset_uid(uid), username=f"reset:{uid}"
+        )
+        attempt.reserve()  # a wrong token is a guess at this account, like a password
+        if not serializer.is_valid():
+            if "token" in serializer.errors:
+                attempt.failed(request)
+            else:
+                attempt.succeeded()
+            raise ValidationError(serializer.errors)
+        attempt.succeeded()
         ended = services.session_password_change(
             user=serializer.validated_data["user"],
             new_password=serializer.validated_data["new_password"],
