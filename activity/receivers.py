@@ -1,5 +1,6 @@
 """How `activity` reacts to `sessions_app`'s own session signals."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,3 +24,14 @@ def on_session_ended(
 ) -> None:
     """Close the session's activity period, whatever ended the session."""
     services.activity_period_close(session=session, reason=reason, at=at)
+
+
+def on_sessions_ended(
+    sender: type[UserSession],
+    sessions: Sequence[UserSession],
+    reason: str,
+    at: datetime,
+    **kwargs: Any,
+) -> None:
+    """Close the periods of many sessions ended at once, in bulk."""
+    services.activity_periods_close(sessions=sessions, reason=reason, at=at)

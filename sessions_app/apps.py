@@ -24,7 +24,11 @@ class SessionsAppConfig(AppConfig):
         )
         from config.throttling import request_throttled
         from sessions_app import receivers
-        from sessions_app.signals import session_ended, session_started
+        from sessions_app.signals import (
+            session_ended,
+            session_started,
+            sessions_ended,
+        )
 
         connections = [
             (user_logged_in, receivers.on_user_logged_in, None),
@@ -36,6 +40,7 @@ class SessionsAppConfig(AppConfig):
             (email_changed, receivers.on_email_changed, None),
             (session_started, receivers.on_session_started, None),
             (session_ended, receivers.on_session_ended, None),
+            (sessions_ended, receivers.on_sessions_ended, None),
             (request_throttled, receivers.on_request_throttled, None),
             (post_save, receivers.on_user_saved, get_user_model()),
         ]

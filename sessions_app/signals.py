@@ -6,3 +6,7 @@ from django.dispatch import Signal
 session_started = Signal()
 # session (UserSession, already ended), reason (EndReason), at (datetime).
 session_ended = Signal()
+# sessions (list of UserSession, already ended), reason, at: many sessions ended at once
+# by maintenance (`end_expired_sessions`), sent once per batch inside its transaction.
+# Whoever listens to `session_ended` listens to this one too, and works in bulk.
+sessions_ended = Signal()

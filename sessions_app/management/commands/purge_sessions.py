@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from config.batches import DELETE_BATCH_SIZE
 from sessions_app import services
 
 AGE = re.compile(r"^(\d+)([dhm])$")
@@ -30,10 +31,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--older-than", default="90d", help="age such as 90d (default), 12h or 30m"
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DELETE_BATCH_SIZE,
+            help="sessions deleted per transaction (default %(default)s)",
+        )
 
-    def handle(self, *args: str, older_than: str, **options: Any) -> None:
+    def handle(
+        self, *args: str, older_than: str, batch_size: int, **options: Any
+    ) -> None:
         age = parse_age(older_than)
-        deleted = services.session_purge_ended(before=timezone.now() - age)
+        deleted = services.session_purge_ended(
+            before=timezone.now() - age, batch_size=max(batch_size, 1)
+        )
         self.stdout.write(
             f"Deleted {deleted} session(s) that ended over {older_than} ago."
         )
