@@ -10,6 +10,7 @@ server time of `GET /api/v1/activity/members/?page_size=100` (in-process test cl
 staff token, 50 requests after a warm-up); then drops the database. It prints a table
 and writes it as JSON to bench/results/. Settings are production-like (DEBUG off).
 """
+
 import argparse
 import json
 import os
@@ -34,6 +35,7 @@ BENCH_ENV = {
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost",
     "DJANGO_LOG_LEVEL": "WARNING",
     "REDIS_URL": "",
+    "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
 }
 
 
@@ -54,8 +56,15 @@ def worker(size: int, periods: int, requests: int, measure_members: bool) -> dic
 
     load = os.getloadavg()[0]  # other work on the machine skews every figure
     began = time.perf_counter()
-    call_command("populate", str(size), "--periods", str(periods), "--seed", "1",
-                 stdout=StringIO())
+    call_command(
+        "populate",
+        str(size),
+        "--periods",
+        str(periods),
+        "--seed",
+        "1",
+        stdout=StringIO(),
+    )
     seconds = time.perf_counter() - began
     figures = {
         "vendor": connection.vendor,
@@ -83,18 +92,26 @@ def measure_members_page(requests: int) -> dict:
     from accounts.services import user_ensure
 
     password = "bench-staff-password-2026"
-    staff = user_ensure(username="bench-staff", mobile="+919999999901",
-                        password=password, real_name="Bench Staff", is_staff=True)
+    staff = user_ensure(
+        username="bench-staff",
+        mobile="+919999999901",
+        password=password,
+        real_name="Bench Staff",
+        is_staff=True,
+    )
     client = APIClient()
-    login = client.post(reverse("sessions:login"),
-                        {"username": staff.username, "password": password})
+    login = client.post(
+        reverse("sessions:login"), {"username": staff.username, "password": password}
+    )
     assert login.status_code == 200, login.content
     client.credentials(HTTP_AUTHORIZATION=f"Token {login.json()['token']}")
     url = reverse("activity:member-list")
     yesterday = (timezone.now() - timedelta(days=1)).date().isoformat()
     figures = {}
-    cases = [("members_page", {"page_size": 100}),
-             ("members_page_one_day", {"page_size": 100, "date": yesterday})]
+    cases = [
+        ("members_page", {"page_size": 100}),
+        ("members_page_one_day", {"page_size": 100, "date": yesterday}),
+    ]
     for name, params in cases:
         response = client.get(url, params)  # warm-up: connection, caches, imports
         assert response.status_code == 200, response.content
@@ -131,8 +148,17 @@ def run(cmd: list[str], env: dict) -> str:
 def bench_one(database_url: str, size: int, args: argparse.Namespace) -> dict:
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": database_url}
     run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
-    cmd = [sys.executable, __file__, "--worker", "--size", str(size),
-           "--periods", str(args.periods), "--requests", str(args.requests)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--size",
+        str(size),
+        "--periods",
+        str(args.periods),
+        "--requests",
+        str(args.requests),
+    ]
     if size == max(args.sizes):
         cmd.append("--members")
     return json.loads(run(cmd, env).strip().splitlines()[-1])
@@ -167,12 +193,16 @@ def bench_postgresql(size: int, args: argparse.Namespace) -> dict:
 
 def report(rows: list[dict]) -> None:
     print()
-    print(f"{'database':<11} {'users':>8} {'periods':>8} {'seconds':>8} {'users/s':>8} "
-          f"{'load':>5}")
+    print(
+        f"{'database':<11} {'users':>8} {'periods':>8} {'seconds':>8} {'users/s':>8} "
+        f"{'load':>5}"
+    )
     for row in rows:
-        print(f"{row['vendor']:<11} {row['users']:>8} {row['periods']:>8} "
-              f"{row['populate_seconds']:>8} {row['users_per_second']:>8} "
-              f"{row['load_average_before']:>5}")
+        print(
+            f"{row['vendor']:<11} {row['users']:>8} {row['periods']:>8} "
+            f"{row['populate_seconds']:>8} {row['users_per_second']:>8} "
+            f"{row['load_average_before']:>5}"
+        )
     for row in rows:
         if "members_page_median_ms" in row:
             print(
@@ -189,13 +219,19 @@ def report(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"],
-                        default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--databases",
+        nargs="+",
+        choices=["sqlite", "postgresql"],
+        default=["sqlite", "postgresql"],
+    )
     parser.add_argument("--periods", type=int, default=3)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--pg-url",
-                        default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
-                        help="database to connect to for CREATE/DROP DATABASE")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
+        help="database to connect to for CREATE/DROP DATABASE",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--members", action="store_true", help=argparse.SUPPRESS)

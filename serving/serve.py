@@ -41,7 +41,12 @@ def trial_secret_key() -> str:
 
 def main() -> None:
     env = os.environ
-    for name, value in PLAIN_HTTP_PRODUCTION.items():
+    trial = dict(PLAIN_HTTP_PRODUCTION)
+    # Mail: SMTP when EMAIL_HOST is set, else printed by the worker (a trial only).
+    trial["DJANGO_EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
+    if env.get("EMAIL_HOST"):
+        del trial["DJANGO_EMAIL_BACKEND"]
+    for name, value in trial.items():
         env.setdefault(name, value)
     env.setdefault("DATABASE_URL", LOCAL_PG_URL)
     env.setdefault("REDIS_URL", LOCAL_REDIS_URL)

@@ -219,33 +219,6 @@ def test_non_utf8_json_is_parse_error(api_client, body):
     )
 
 
-def test_declared_latin1_charset_is_honoured(api_client):
-    body = json.dumps({**SIGNUP, "real_name": "Zoë"}, ensure_ascii=False).encode(
-        "latin-1"
-    )
-
-    response = post_raw(
-        api_client,
-        reverse("accounts:signup"),
-        body,
-        content_type="application/json; charset=latin-1",
-    )
-
-    assert response.status_code == 201
-    assert User.objects.get().real_name == "Zoë"
-
-
-def test_unknown_charset_is_ignored_like_django_does(api_client):
-    response = post_raw(
-        api_client,
-        reverse("accounts:signup"),
-        json.dumps(SIGNUP),
-        content_type="application/json; charset=klingon",
-    )
-
-    assert response.status_code == 201  # Django drops charsets it cannot look up
-
-
 def test_duplicate_json_keys_are_parse_error(api_client):
     body = '{"username": "meera", "username": "admin", "mobile": "9012345678"}'
 

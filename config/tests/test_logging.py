@@ -64,7 +64,11 @@ def test_missing_secret_key_warning_is_printed_once_across_imports_and_children(
 @pytest.mark.slow
 @pytest.mark.parametrize("debug", ["1", "0"])
 def test_django_request_warnings_are_logged_once(debug):
-    env = development_env(DJANGO_DEBUG=debug, DJANGO_SECRET_KEY="x" * 50)
+    env = development_env(
+        DJANGO_DEBUG=debug,
+        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
 
     result = run_python("-c", LOG_REQUEST_WARNINGS, env=env)
 

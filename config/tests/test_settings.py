@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
     "EMAIL_HOST": "smtp.example.com",
     "SITE_URL": "https://api.example.com",
+    "MFA_ENCRYPTION_KEY": "jZt0Zc9oYd8Cq3sR1X2mX6u3bq0yQbq1mVnK0J8m3ZQ=",
 }
 CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
 
@@ -48,6 +49,11 @@ def test_policy_reads_each_key_from_environment():
             "SESSION_POLICY_IDLE_TIMEOUT": "900",
             "SESSION_POLICY_ACTIVITY_UPDATE_INTERVAL": "5",
             "SESSION_POLICY_NOTIFY_NEW_LOGIN": "0",
+            "SESSION_POLICY_REFRESH_TTL": "86400",
+            "SESSION_POLICY_REFRESH_REUSE_GRACE": "2",
+            "SESSION_POLICY_SESSION_MAX_LIFETIME": "172800",
+            "SESSION_POLICY_REAUTH_WINDOW": "300",
+            "SESSION_POLICY_MFA_REQUIRED_FOR_STAFF": "1",
         }
     )
 
@@ -60,7 +66,13 @@ def test_policy_reads_each_key_from_environment():
         "IDLE_TIMEOUT": timedelta(seconds=900),
         "ACTIVITY_UPDATE_INTERVAL": timedelta(seconds=5),
         "NOTIFY_NEW_LOGIN": False,
+        "REFRESH_TTL": timedelta(days=1),
+        "REFRESH_REUSE_GRACE": timedelta(seconds=2),
+        "SESSION_MAX_LIFETIME": timedelta(days=2),
+        "REAUTH_WINDOW": timedelta(seconds=300),
+        "MFA_REQUIRED_FOR_STAFF": True,
     }
+    assert set(result) == set(DEFAULTS), "every policy key can be set from the env"
 
 
 @pytest.mark.parametrize(
