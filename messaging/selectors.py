@@ -6,7 +6,7 @@ from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.selectors import user_get_by_username
@@ -14,13 +14,7 @@ from messaging.models import Block, Message
 
 Folder = Literal["all", "sent", "received"]
 
-MESSAGE_FIELDS = (
-    "id",
-    "content",
-    "created_at",
-    "sender__username",
-    "receiver__username",
-)
+MESSAGE_FIELDS = ("id", "sender", "receiver", "content", "created_at")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -49,6 +43,10 @@ def local_day_span(
     except OverflowError:  # the last representable day
         end = None
     return start, end
+
+
+def _username_of(party: str) -> Subquery:
+    return Subquery(User.objects.filter(pk=OuterRef(party)).values("username")[:1])
 
 
 def recipient_get_by_username(username: str) -> User | None:
@@ -83,7 +81,10 @@ def message_list_for_user(
 
     `other_username` keeps the messages with that member (none if unknown); `day` is a
     day in the user's own time zone. Each party has an index on (party, created_at,
-    id), so a page and its count read only that member's index entries.
+    id), so a page and its count read only that member's index entries. The usernames
+    (`sender_username`, `receiver_username`) are subqueries, not joins: PostgreSQL
+    looks them up for the page's rows only, after sorting, where joins made it read
+    every member for "all" (sent or received).
     """
     messages = Message.objects.all()
     other = None
@@ -112,7 +113,10 @@ def message_list_for_user(
         if end is not None:
             messages = messages.filter(created_at__lt=end)
     return (
-        messages.select_related("sender", "receiver")
-        .only(*MESSAGE_FIELDS)
+        messages.only(*MESSAGE_FIELDS)
+        .annotate(
+            sender_username=_username_of("sender_id"),
+            receiver_username=_username_of("receiver_id"),
+        )
         .order_by("-created_at", "-id")
     )

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.utils.translation import gettext_lazy as _
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
@@ -40,8 +41,32 @@ ALREADY_BLOCKED_RESPONSE = openapi.Response(
 )
 
 
+MAX_OFFSET = 2**62  # SQL's OFFSET is a 64-bit integer: no page starts beyond it
+
+
+class CountedPaginator(Paginator):
+    """A page and the total in one query: every row carries COUNT(*) OVER ().
+
+    A page past the end has no row to carry it, and is an error anyway; an empty
+    first page counts 0. One round trip instead of two, on the busiest lists.
+    """
+
+    def page(self, number: int | str) -> Page:
+        number = int(number)
+        start = (number - 1) * self.per_page
+        counted = self.object_list.annotate(list_total=Window(Count("*")))
+        in_range = 1 <= number and start < MAX_OFFSET
+        rows = list(counted[start : start + self.per_page]) if in_range else []
+        if not rows and number != 1:
+            raise EmptyPage(_("That page contains no results"))
+        self.__dict__["count"] = rows[0].list_total if rows else 0  # cached_property
+        return self._get_page(rows, number, self)
+
+
 class MessagingPagination(PageNumberPagination):
     """Pages of messages and blocks; a `page` not a whole number from 1 is 400."""
+
+    django_paginator_class = CountedPaginator
 
     def get_page_number(self, request: Request, paginator: Any) -> int:
         raw = request.query_params.get(self.page_query_param)
