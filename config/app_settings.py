@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "REFRESH_REUSE_GRACE": timedelta(seconds=5),
     "SESSION_MAX_LIFETIME": timedelta(days=30),
     "REAUTH_WINDOW": timedelta(seconds=600),
+    "MFA_REQUIRED_FOR_STAFF": False,
 }
 
 
@@ -81,6 +82,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "REFRESH_REUSE_GRACE": _seconds,
     "SESSION_MAX_LIFETIME": _seconds,
     "REAUTH_WINDOW": _seconds,
+    "MFA_REQUIRED_FOR_STAFF": _flag,
 }
 
 
@@ -193,6 +195,11 @@ class SessionPolicy:
     def REAUTH_WINDOW(self) -> timedelta:
         """How long a step-up (password confirmed) lets sensitive changes through."""
         return self._get("REAUTH_WINDOW")
+
+    @property
+    def MFA_REQUIRED_FOR_STAFF(self) -> bool:
+        """Staff routes and the admin need a session that passed a second factor."""
+        return self._get("MFA_REQUIRED_FOR_STAFF")
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"no session policy setting called {name!r}")

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "activity",
     "messaging",
+    "mfa",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mfa.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -342,6 +344,11 @@ SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
 if not SITE_URL and DEBUG:
     SITE_URL = "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "no-reply@localhost")
+
+# Fernet keys that encrypt TOTP secrets at rest, newest first (MultiFernet: add a new
+# key in front, keep the old one until no secret needs it). Required by
+# `check --deploy`; without it (development only) the key derives from SECRET_KEY.
+MFA_ENCRYPTION_KEY = env_list("MFA_ENCRYPTION_KEY")
 
 # Production hardening: on unless DEBUG; TLS may end at a proxy.
 SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)

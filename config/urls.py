@@ -6,7 +6,11 @@ from activity.urls import legacy_urlpatterns as activity_legacy
 from config.schema import build_schema_view
 from config.views import HealthView, api_not_found
 from messaging.urls import legacy_urlpatterns as messaging_legacy
-from sessions_app.urls import account_page_urlpatterns, browser_urlpatterns
+from sessions_app.urls import (
+    account_page_urlpatterns,
+    admin_login_urlpatterns,
+    browser_urlpatterns,
+)
 from sessions_app.urls import legacy_urlpatterns as sessions_legacy
 from sessions_app.views import browser, signin
 
@@ -33,6 +37,7 @@ api_v1 = [
     path("", include("sessions_app.urls")),
     path("", include("activity.urls")),
     path("", include("messaging.urls")),
+    path("", include("mfa.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +45,9 @@ urlpatterns = [
         "admin/password_change/",
         admin.site.admin_view(browser.AdminPasswordChangePage.as_view()),
     ),  # before admin.site.urls, so "admin:password_change" lands here
+    path(
+        "admin/login/", include((admin_login_urlpatterns, "admin-login"))
+    ),  # the admin's login, then a code page for two factors
     path("admin/", admin.site.urls),
     path("api-auth/", include((browser_urlpatterns, "rest_framework"))),
     path("account/", include((account_page_urlpatterns, "account"))),

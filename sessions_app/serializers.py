@@ -256,11 +256,42 @@ class EmailVerifiedSerializer(serializers.Serializer):
 
 
 class ReauthenticateSerializer(serializers.Serializer):
-    """The account's password, to confirm it is still you ("sudo mode")."""
+    """The account's password, or a code of its authenticator app, to confirm it is
+    still you ("sudo mode")."""
 
     password = serializers.CharField(
-        trim_whitespace=False, max_length=128, style={"input_type": "password"}
+        required=False,
+        trim_whitespace=False,
+        max_length=128,
+        style={"input_type": "password"},
     )
+    code = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="Instead of the password, with two-factor sign-in on: the 6-digit "
+        "code your authenticator app shows.",
+    )
+
+    default_error_messages = {
+        "password_and_code": _("Send the password or a code, not both."),
+    }
+
+    def validate_code(self, value: str) -> str:
+        code = "".join(value.split())
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise serializers.ValidationError(
+                _("Enter the 6-digit code from your app.")
+            )
+        return code
+
+    def validate(self, attrs: dict) -> dict:
+        if "password" in attrs and "code" in attrs:
+            self.fail("password_and_code")
+        if "password" not in attrs and "code" not in attrs:
+            raise serializers.ValidationError(
+                {"password": [_("This field is required.")]}
+            )
+        return attrs
 
 
 class ReauthenticatedSerializer(serializers.Serializer):

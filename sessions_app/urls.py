@@ -67,7 +67,15 @@ legacy_urlpatterns = [
 # The browsable API's login and logout pages, under DRF's "rest_framework" namespace.
 browser_urlpatterns = [
     path("login/", browser.BrowserLoginView.as_view(), name="login"),
+    path("login/code/", browser.BrowserLoginCodeView.as_view(), name="login-code"),
     path("logout/", browser.BrowserLogoutView.as_view(), name="logout"),
+]
+
+# The admin's login pages (password, then a code with two factors), mounted at
+# /admin/login/ ahead of the admin's own ("admin-login" namespace).
+admin_login_urlpatterns = [
+    path("", browser.AdminLoginPage.as_view(), name="login"),
+    path("code/", browser.AdminLoginCodePage.as_view(), name="code"),
 ]
 
 # The pages a mailed link opens, under /account/ ("account" namespace).

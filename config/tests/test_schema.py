@@ -6,6 +6,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/login/"),
+    ("post", "/api/v1/auth/login/mfa/"),
     ("post", "/api/v1/auth/register/"),
     ("post", "/api/v1/auth/token/refresh/"),
     ("get", "/api/v1/auth/csrf/"),

@@ -4,23 +4,38 @@ the pages a mailed link opens (email verification, password reset)."""
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.forms import AdminPasswordChangeForm
-from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth import REDIRECT_FIELD_NAME, login, update_session_auth_hash
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.contrib.auth.views import LogoutView as DjangoLogoutView
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView
+from rest_framework.exceptions import Throttled
 
+from accounts.models import User
 from accounts.selectors import user_get_by_email_token, user_get_by_reset_token
 from accounts.services import user_verify_email
+from mfa.exceptions import INVALID_CODE_DETAIL, InvalidCode, MfaTokenInvalid
+from mfa.forms import SecondFactorForm
+from mfa.request_lifecycle import code_attempt
+from mfa.selectors import mfa_login_pending_user
+from mfa.services import mfa_login_begin, mfa_login_finish
 from sessions_app import services
+from sessions_app.devices import request_origin
+from sessions_app.exceptions import SESSION_LIMIT_DETAIL, SessionLimitReached
 from sessions_app.forms import BrowserLoginForm
+from sessions_app.models import Transport
 
 # The reset link's token moves into the session at once (as Django's own reset view
 # does): it then leaves no trace in the address bar, Referer headers or later logs.
@@ -29,11 +44,149 @@ RESET_TOKEN_PLACEHOLDER = "set-password"
 INVALID_EMAIL_LINK = _("This link is invalid, has expired or was already used.")
 
 
-class BrowserLoginView(DjangoLoginView):
+# Between the two pages of a sign-in with two factors, the anonymous session holds the
+# second step's token (never a cookie or a URL) and where to go once signed in.
+MFA_TOKEN_SESSION_KEY = "_mfa_login_token"
+MFA_NEXT_SESSION_KEY = "_mfa_login_next"
+MFA_START_AGAIN = _("This sign-in has expired or was completed. Sign in again.")
+
+
+class SecondFactorLoginMixin:
+    """After the right password of a user with two factors, ask for a code first.
+
+    Django's `login()`, and with it the cookie session, waits for the code page.
+    """
+
+    code_url_name: str
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        challenge = mfa_login_begin(user=form.get_user(), transport=Transport.COOKIE)
+        if challenge is None:
+            return super().form_valid(form)
+        store = self.request.session
+        store.cycle_key()  # a key planted before the password step learns nothing
+        store[MFA_TOKEN_SESSION_KEY] = challenge.mfa_token
+        store[MFA_NEXT_SESSION_KEY] = self.get_success_url()
+        return redirect(self.code_url_name)
+
+
+class BrowserLoginView(SecondFactorLoginMixin, DjangoLoginView):
     """The browsable API's login page, refusing politely under `ON_LIMIT=refuse_new`."""
 
     template_name = "rest_framework/login.html"
     authentication_form = BrowserLoginForm
+    code_url_name = "rest_framework:login-code"
+
+
+class AdminLoginPage(SecondFactorLoginMixin, DjangoLoginView):
+    """The admin's login page (as `AdminSite.login`), with the code page after it."""
+
+    template_name = "admin/login.html"
+    code_url_name = "admin-login:code"
+
+    def get_form_class(self) -> type[AuthenticationForm]:
+        return admin.site.login_form or AdminAuthenticationForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "GET" and admin.site.has_permission(request):
+            return redirect("admin:index")
+        request.current_app = admin.site.name
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = {
+            **admin.site.each_context(self.request),
+            **super().get_context_data(**kwargs),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": self.request.get_full_path(),
+            "username": self.request.user.get_username(),
+        }
+        if not ({REDIRECT_FIELD_NAME} & {*self.request.GET, *self.request.POST}):
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index")
+        return context
+
+
+@method_decorator(
+    [sensitive_post_parameters("code"), csrf_protect, never_cache], "dispatch"
+)
+class BrowserLoginCodeView(FormView):
+    """The second page of a browsable-API sign-in: a TOTP code or a recovery code."""
+
+    template_name = "sessions_app/login_code.html"
+    form_class = SecondFactorForm
+    login_url_name = "rest_framework:login"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.mfa_token = request.session.get(MFA_TOKEN_SESSION_KEY)
+        if not self.mfa_token:
+            return redirect(self.login_url_name)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "login_url": reverse(self.login_url_name),
+        }
+
+    def form_valid(self, form: SecondFactorForm) -> HttpResponse:
+        user = mfa_login_pending_user(token=self.mfa_token, transport=Transport.COOKIE)
+        if user is None:
+            return self._start_again()
+        try:
+            with code_attempt(self.request, user=user):
+                mfa_login_finish(
+                    mfa_token=self.mfa_token,
+                    transport=Transport.COOKIE,
+                    start=self._login,
+                    **form.totp_or_recovery_code(),
+                    **request_origin(self.request)._asdict(),
+                )
+        except InvalidCode:
+            form.add_error("code", INVALID_CODE_DETAIL)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        except Throttled as throttled:
+            form.add_error(None, str(throttled.detail))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        except (MfaTokenInvalid, SessionLimitReached) as error:
+            detail = (
+                SESSION_LIMIT_DETAIL if isinstance(error, SessionLimitReached) else None
+            )
+            return self._start_again(detail)
+        return HttpResponseRedirect(self.next_url)
+
+    def _login(self, user: User, force: bool) -> services.SessionStart:
+        """Sign the browser in: the login receiver starts its cookie session."""
+        store = self.request.session
+        store.pop(MFA_TOKEN_SESSION_KEY, None)
+        self.next_url = store.pop(MFA_NEXT_SESSION_KEY, None) or reverse(
+            self.login_url_name
+        )
+        login(self.request, user)
+        return services.SessionStart(
+            session=self.request.user_session,
+            token=None,
+            ended_sessions=self.request.login_ended_sessions,
+        )
+
+    def _start_again(self, detail: str | None = None) -> HttpResponse:
+        self.request.session.pop(MFA_TOKEN_SESSION_KEY, None)
+        context = self.get_context_data(start_again=detail or MFA_START_AGAIN)
+        return self.render_to_response(context, status=400)
+
+
+class AdminLoginCodePage(BrowserLoginCodeView):
+    """The admin's second sign-in page."""
+
+    template_name = "sessions_app/admin_login_code.html"
+    login_url_name = "admin:login"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **admin.site.each_context(self.request),
+            **super().get_context_data(**kwargs),
+            "title": _("Log in"),
+        }
 
 
 class BrowserLogoutView(DjangoLogoutView):

@@ -18,7 +18,9 @@ from accounts.services import (
 )
 from config.errors import InvalidCredentials
 from config.query_params import query_params
+from config.schema import ErrorSerializer
 from config.throttling import ClientIPThrottle
+from mfa.request_lifecycle import confirm_code
 from sessions_app import selectors, services
 from sessions_app.models import EndReason, EventKind, SecurityEvent, UserSession
 from sessions_app.permissions import require_recent_step_up
@@ -83,27 +85,37 @@ class MeView(APIView):
 class ReauthenticateView(APIView):
     """Confirm your password ("sudo mode"): sensitive changes pass for a while.
 
-    Changing the email and staff ending another user's session need it within
-    `REAUTH_WINDOW`, else 403 `reauthentication_required`. Wrong passwords count in
-    the failed-login limits.
+    Changing the email or two-factor settings and staff ending another user's session
+    need it within `REAUTH_WINDOW`, else 403 `reauthentication_required`. With
+    two-factor sign-in on, a `code` of the app does instead of the password. Wrong
+    passwords and codes count in the failed-login limits.
     """
 
     throttle_classes = [ClientIPThrottle]
 
     @swagger_auto_schema(
         request_body=ReauthenticateSerializer,
-        responses={200: ReauthenticatedSerializer},
+        responses={
+            200: ReauthenticatedSerializer,
+            400: openapi.Response(
+                "Invalid input: `invalid` (with `fields`), `invalid_credentials` (the "
+                "password), `invalid_code` (the code), `parse_error`.",
+                ErrorSerializer,
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = ReauthenticateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not confirm_password(
-            request,
-            password=serializer.validated_data["password"],
-            failure_kind=EventKind.REAUTH_FAILED,
+        data = serializer.validated_data
+        if "code" in data:  # two-factor sign-in on: a code of the app will do
+            session = confirm_code(request, code=data["code"])
+        elif confirm_password(
+            request, password=data["password"], failure_kind=EventKind.REAUTH_FAILED
         ):
+            session = services.session_reauthenticate(session=request.auth)
+        else:
             raise InvalidCredentials()
-        session = services.session_reauthenticate(session=request.auth)
         until = selectors.session_reauthenticated_until(session)
         return Response(
             ReauthenticatedSerializer({"reauthenticated_until": until}).data
