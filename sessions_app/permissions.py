@@ -27,10 +27,17 @@ class HasLiveSession(BasePermission):
 
 
 def staff_permissions() -> list[type[BasePermission]]:
-    """The default permissions (live session first) plus DRF's `IsAdminUser` (staff)."""
+    """The default permissions (live session first), DRF's `IsAdminUser` (staff) and
+    the staff policy of two factors (`MFA_REQUIRED_FOR_STAFF`, 403 `mfa_required`)."""
     from rest_framework.settings import api_settings
 
-    return [*api_settings.DEFAULT_PERMISSION_CLASSES, IsAdminUser]
+    from mfa.permissions import StaffPassedSecondFactor
+
+    return [
+        *api_settings.DEFAULT_PERMISSION_CLASSES,
+        IsAdminUser,
+        StaffPassedSecondFactor,
+    ]
 
 
 def require_recent_step_up(request: Request) -> None:

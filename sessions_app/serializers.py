@@ -211,6 +211,7 @@ class StaffUserSessionsSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     username = serializers.CharField()
     mobile = serializers.CharField()
+    mfa_enabled = serializers.BooleanField(help_text="Two-factor sign-in is on.")
     active_sessions = SessionSerializer(many=True)
     sessions = SessionSerializer(
         many=True,

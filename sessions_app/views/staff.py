@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_mobile
 from config.query_params import query_params
+from mfa.selectors import mfa_is_enabled
 from sessions_app import selectors, services
 from sessions_app.models import EndReason, SecurityEvent, UserSession
 from sessions_app.permissions import (
@@ -58,6 +59,7 @@ class StaffUserSessionsView(APIView):
             "id": user.pk,
             "username": user.username,
             "mobile": user.mobile.as_e164,
+            "mfa_enabled": mfa_is_enabled(user_id=user.pk),
             "active_sessions": selectors.session_list_for_user(user_id=user.pk),
         }
         if verbose:
