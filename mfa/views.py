@@ -25,11 +25,16 @@ from mfa.serializers import (
     TotpConfirmSerializer,
     TotpSetupSerializer,
 )
+from sessions_app.authentication import CookieSessionAuthentication
 from sessions_app.devices import request_origin
 from sessions_app.models import Transport
 from sessions_app.permissions import require_recent_step_up, staff_permissions
-from sessions_app.serializers import LoginResponseSerializer
+from sessions_app.serializers import (
+    BrowserLoginResponseSerializer,
+    LoginResponseSerializer,
+)
 from sessions_app.views.signin import token_login_answer, token_login_start
+from sessions_app.views.spa import cookie_login_answer, cookie_login_start
 
 
 def _error(status_code: int, description: str) -> dict[int, openapi.Response]:
@@ -191,6 +196,51 @@ class LoginMfaView(PublicAPIView):
                 **request_origin(request)._asdict(),
             )
         return token_login_answer(request, started)
+
+
+class SpaLoginMfaView(PublicAPIView):
+    """Finish a single-page app's sign-in with two factors; get the cookie.
+
+    The 202's `mfa_token` and one code, with the `X-CSRFToken` header as at
+    `browser/login/`; the answer is that login's (no token in the body). Wrong
+    codes, the token's lifetime and `force` work as at `POST /api/v1/auth/login/mfa/`.
+    """
+
+    @swagger_auto_schema(
+        request_body=MfaLoginSerializer,
+        responses={
+            200: BrowserLoginResponseSerializer,
+            **_error(
+                400,
+                "Invalid input: `invalid` (with `fields`), `invalid_code`, "
+                "`mfa_token_invalid`, `parse_error`.",
+            ),
+            **error_responses(403, 409),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        CookieSessionAuthentication().enforce_csrf(request)  # as the password step
+        serializer = MfaLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = selectors.mfa_login_pending_user(
+            token=data["mfa_token"], transport=Transport.COOKIE
+        )
+        if user is None:
+            raise MfaTokenInvalid()
+        with code_attempt(
+            request, user=user, device_credential=data.get("device_token")
+        ):
+            started = services.mfa_login_finish(
+                mfa_token=data["mfa_token"],
+                transport=Transport.COOKIE,
+                start=partial(cookie_login_start, request),
+                code=data.get("code"),
+                recovery_code=data.get("recovery_code"),
+                force=data["force"],
+                **request_origin(request)._asdict(),
+            )
+        return cookie_login_answer(started)
 
 
 class StaffMfaResetView(APIView):

@@ -7,15 +7,21 @@ the token login apply; the session is a cookie session like the browsable API's.
 
 from django.contrib.auth import login
 from django.middleware.csrf import get_token
+from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from config.api_views import PublicAPIView
 from config.schema import error_responses
+from mfa.serializers import MfaRequiredSerializer
+from mfa.services import mfa_login_begin
+from sessions_app import services
 from sessions_app.authentication import CookieSessionAuthentication
+from sessions_app.models import Transport
 from sessions_app.request_lifecycle import logout_current_session
 from sessions_app.serializers import (
     BrowserLoginResponseSerializer,
@@ -46,7 +52,15 @@ class SpaLoginView(PublicAPIView):
 
     @swagger_auto_schema(
         request_body=LoginSerializer,
-        responses={200: BrowserLoginResponseSerializer, **error_responses(403, 409)},
+        responses={
+            200: BrowserLoginResponseSerializer,
+            202: openapi.Response(
+                "Two-factor sign-in: no session yet; finish at "
+                "POST /api/v1/auth/browser/login/mfa/ with `mfa_token` and a code.",
+                MfaRequiredSerializer,
+            ),
+            **error_responses(403, 409),
+        },
     )
     def post(self, request: Request) -> Response:
         # No authentication class runs here to check CSRF, so the view does: a login
@@ -56,19 +70,40 @@ class SpaLoginView(PublicAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = password_login(request, data)
-        # TODO(#16): a user with two factors gets 202 here and signs in at mfa/.
-        request._request.login_force = data["force"]  # read by the login receiver
-        login(request._request, user)  # the receiver starts the cookie session
-        session = request._request.user_session
-        ended = request._request.login_ended_sessions
-        body = {
-            "user": user,
-            "session": session,
-            "ended_sessions": ended,
-            "message": login_message(len(ended)),
-        }
-        context = {"current_session": session}
-        return Response(BrowserLoginResponseSerializer(body, context=context).data)
+        challenge = mfa_login_begin(
+            user=user, transport=Transport.COOKIE, force=data["force"]
+        )
+        if challenge is not None:  # no cookie (nor policy) until the second factor
+            return Response(
+                MfaRequiredSerializer(challenge).data, status=status.HTTP_202_ACCEPTED
+            )
+        return cookie_login_answer(cookie_login_start(request, user, data["force"]))
+
+
+def cookie_login_start(
+    request: Request, user: User, force: bool
+) -> services.SessionStart:
+    """Sign the browser in (every factor passed): the receiver starts its session."""
+    request._request.login_force = force  # read by the login receiver
+    login(request._request, user)
+    return services.SessionStart(
+        session=request._request.user_session,
+        token=None,
+        ended_sessions=request._request.login_ended_sessions,
+    )
+
+
+def cookie_login_answer(started: services.SessionStart) -> Response:
+    """Return the 200 answer of a JSON cookie sign-in: no token, the cookie is set."""
+    ended = started.ended_sessions
+    body = {
+        "user": started.session.user,
+        "session": started.session,
+        "ended_sessions": ended,
+        "message": login_message(len(ended)),
+    }
+    context = {"current_session": started.session}
+    return Response(BrowserLoginResponseSerializer(body, context=context).data)
 
 
 class SpaLogoutView(APIView):
