@@ -105,3 +105,9 @@ soak-short: setup
 .PHONY: bench-populate
 bench-populate: setup
 	$(PY) bench/populate_bench.py $(BENCH_POPULATE_ARGS)
+
+# 1,000,000 messages among 10,000 members (fresh PostgreSQL database), gunicorn, and a
+# member's page of 20 sent / received messages with its count, over HTTP. README, "Messages".
+.PHONY: bench-messages
+bench-messages: setup
+	$(PY) bench/messages_bench.py $(BENCH_MESSAGES_ARGS)

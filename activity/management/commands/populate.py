@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from accounts.demo import DEMO_PASSWORD
 from activity import seeding
+from messaging.seeding import message_populate
 
 
 def _whole_number(minimum: int) -> Callable[[str], int]:
@@ -32,8 +33,9 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 class Command(BaseCommand):
     help = (
         "Create N demo members (realistic names, unique +91 7... mobiles, time zones "
-        "around the world, password as seed_demo's) with past activity periods. Runs "
-        "again add more members."
+        "around the world, password as seed_demo's) with past activity periods, and "
+        "with --messages M past messages among all active members. Runs again add "
+        "more members."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,6 +52,13 @@ class Command(BaseCommand):
             help="activity periods per member (default 3)",
         )
         parser.add_argument(
+            "--messages",
+            type=_whole_number(0),
+            default=0,
+            metavar="M",
+            help="past messages to add among all active members (default 0)",
+        )
+        parser.add_argument(
             "--seed", type=int, default=None, help="random seed, for repeatable data"
         )
         parser.add_argument(
@@ -64,6 +73,7 @@ class Command(BaseCommand):
         *args: Any,
         count: int,
         periods: int,
+        messages: int,
         seed: int | None,
         batch_size: int | None,
         **options: Any,
@@ -83,10 +93,31 @@ class Command(BaseCommand):
                 batch_size=batch_size,
                 on_progress=progress.update,
             )
+        members_seconds = time.perf_counter() - began
+        if messages:
+            with tqdm(
+                total=messages,
+                unit=" messages",
+                file=self.stdout._out,
+                disable=not self.stdout.isatty(),
+                leave=False,
+            ) as progress:
+                message_populate(
+                    count=messages,
+                    seed=seed,
+                    batch_size=batch_size,
+                    on_progress=progress.update,
+                )
         seconds = time.perf_counter() - began
-        self.stdout.write(
+        summary = (
             f"Created {result.users} members ({result.first_username} .. "
             f"{result.last_username}) with {result.periods} activity periods in "
-            f"{seconds:.1f} s ({result.users / seconds:,.0f} members/s); "
-            f"password: {DEMO_PASSWORD}"
+            f"{members_seconds:.1f} s ({result.users / members_seconds:,.0f} members/s)"
         )
+        if messages:
+            message_seconds = seconds - members_seconds
+            summary += (
+                f", then {messages:,} messages in {message_seconds:.1f} s "
+                f"({messages / message_seconds:,.0f} messages/s)"
+            )
+        self.stdout.write(f"{summary}; password: {DEMO_PASSWORD}")
