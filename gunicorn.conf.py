@@ -8,6 +8,8 @@ hosts agree at once; nothing needs sticky sessions.
 
 import os
 
+from gunicorn.glogging import Logger
+
 wsgi_app = "config.wsgi:application"
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
@@ -22,3 +24,31 @@ access_log_format = (
 )
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# preload_app stays off: each worker imports the app itself, so `kill -HUP` (new
+# workers, new code) reloads code without a restart, and no connection opened while
+# importing is shared by forked workers. Preloading saves memory per worker and starts
+# faster, but then only a USR2 + WINCH upgrade (or a restart) loads new code.
+preload_app = False
+
+
+class ReloadsAreNotErrors(Logger):
+    """gunicorn's logger, but workers stopped on purpose are not errors.
+
+    A reload (HUP), a worker count change (TTIN/TTOU) or an upgrade (USR2 + WINCH)
+    ends old workers with SIGTERM or SIGQUIT, and gunicorn logs each at ERROR
+    ("Worker (pid:N) was sent SIGTERM!"): our log checks (the soak, `make chaos`) would
+    see errors where nothing failed. Those two become INFO; SIGKILL ("Perhaps out of
+    memory?") and a worker timeout stay errors.
+    """
+
+    PLANNED = ("was sent SIGTERM!", "was sent SIGQUIT!")
+
+    def error(self, msg: object, *args: object, **kwargs: object) -> None:
+        if isinstance(msg, str) and msg.endswith(self.PLANNED):
+            self.info(msg, *args, **kwargs)
+            return
+        super().error(msg, *args, **kwargs)
+
+
+logger_class = ReloadsAreNotErrors

@@ -18,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from serving.budget import available_connections, budget_from  # noqa: E402
 from serving.runner import (  # noqa: E402  (the project root is on the path now)
     LOCAL_PG_URL,
     LOCAL_REDIS_URL,
@@ -56,6 +57,8 @@ def main() -> None:
         if database_ensure(env["DATABASE_URL"]):
             print(f"Created the database {env['DATABASE_URL']}")
     manage("migrate", "--noinput", env=env)
+    if env["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+        print(budget_from(env).describe(available_connections(env["DATABASE_URL"])))
     manage("collectstatic", "--noinput", env=env)
     print(
         f"Serving on http://{env.get('GUNICORN_BIND', '127.0.0.1:8000')}/ with "
