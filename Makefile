@@ -111,3 +111,26 @@ bench-populate: setup
 .PHONY: bench-messages
 bench-messages: setup
 	$(PY) bench/messages_bench.py $(BENCH_MESSAGES_ARGS)
+
+# Fault tests (chaos/, not in `make test`): their own PostgreSQL and Redis on spare ports,
+# gunicorn with 4 workers, under load: the database stopped and frozen, Redis stopped
+# and frozen, workers killed with -9. Each prints its figures (README, "Failure
+# behaviour").
+.PHONY: chaos
+chaos: setup
+	@$(PY) -m pytest chaos -s $(CHAOS_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no chaos tests" >&2; exit 1; fi; \
+	exit $$status
+
+# Debian's pgbouncer for the transaction-pooling test in serving/, installed when missing
+# (as `make e2e` does for chromium).
+.PHONY: pgbouncer
+pgbouncer:
+	bash serving/install_pgbouncer.sh
+
+# end_expired_sessions on 100,000 expired sessions, purge_sessions on 100,000 and
+# 1,000,000 ended ones (fresh PostgreSQL databases), under /usr/bin/time -v. README,
+# "Maintenance".
+.PHONY: bench-maintenance
+bench-maintenance: setup
+	$(PY) bench/maintenance_bench.py $(BENCH_MAINTENANCE_ARGS)

@@ -84,8 +84,13 @@ def workers_that_answered(log_path: Path, request_ids: set[str]) -> dict[str, in
 
 
 def test_new_login_ends_old_session_on_every_worker_at_once(production_env, tmp_path):
+    assert_workers_agree(production_env, tmp_path)
+
+
+def assert_workers_agree(env: dict[str, str], tmp_path: Path) -> None:
+    """Register, log in twice: every worker must refuse the first token at once."""
     access_log = tmp_path / "access.log"
-    env = {**production_env, "GUNICORN_ACCESS_LOG": str(access_log)}
+    env = {**env, "GUNICORN_ACCESS_LOG": str(access_log)}
     with Gunicorn(
         env=env, workers=WORKERS, log_path=tmp_path / "gunicorn.log"
     ) as server:
