@@ -51,6 +51,7 @@ TAGS = [
     ("/api/v1/auth/", "auth"),
     ("/api/v1/users/{mobile}/sessions", "staff"),
     ("/api/v1/sessions/", "staff"),
+    ("/api/v1/events/", "staff"),
     ("/api/v1/users/", "users"),
     ("/api/v1/activity/", "activity"),
     ("/api/v1/health/", "health"),

@@ -1,10 +1,15 @@
 """Reads of sessions."""
 
 from datetime import datetime
+from ipaddress import IPv4Network, IPv6Network
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db import NotSupportedError
+from django.db.models import F, Lookup, Q, QuerySet
 
+from accounts.models import User
+from accounts.selectors import user_get_by_mobile, user_get_by_username
 from config.app_settings import LimitScope, OnLimit, policy
 from sessions_app.crypto import digest
 from sessions_app.models import SecurityEvent, Transport, UserSession
@@ -168,3 +173,110 @@ def session_is_first_from(*, session: UserSession) -> dict[str, bool]:
         "device": not earlier.filter(device_name=session.device_name).exists(),
         "location": not earlier.filter(location=session.location).exists(),
     }
+
+
+# ---- staff search --------------------------------------------------------------------
+
+IPNetwork = IPv4Network | IPv6Network
+
+
+class InNetwork(Lookup):
+    """`address <<= network` on PostgreSQL's `inet`: the address lies in the range.
+
+    A btree index on the address serves it (PostgreSQL turns it into a range scan).
+    No other database stores addresses as `inet`: they answer exact addresses only.
+    """
+
+    lookup_name = "in_network"
+    prepare_rhs = False  # a network, not an address: the field would refuse it
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
+        if connection.vendor != "postgresql":
+            raise NotSupportedError("CIDR filters need PostgreSQL")
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} <<= {rhs}::inet", [*lhs_params, *rhs_params]
+
+
+def ip_filter(network: IPNetwork, *, field: str = "ip_address") -> Q | Lookup:
+    """Match rows whose address is in `network` (one address: an exact match)."""
+    if network.num_addresses == 1:
+        return Q(**{field: str(network.network_address)})
+    return InNetwork(F(field), str(network))
+
+
+def user_get_by_username_or_mobile(identifier: str) -> User | None:
+    """Return the user a username (any case) or a mobile number (any spelling) names."""
+    return user_get_by_username(identifier) or user_get_by_mobile(identifier)
+
+
+def session_search(
+    *,
+    user: str | None = None,
+    ip: IPNetwork | None = None,
+    location: str | None = None,
+    device: str | None = None,
+    status: str = "all",
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[UserSession]:
+    """Return everyone's sessions matching every filter given, newest first.
+
+    Cost: the user is looked up first (one query, two for a mobile number), so the
+    page and its count filter on `user_id`; `ip` uses the btree on `ip_address`;
+    `device` (a substring of the device name or the user agent, any case) uses the
+    trigram indexes on PostgreSQL and scans on SQLite.
+    """
+    sessions = UserSession.objects.select_related("user")
+    if user is not None:
+        found = user_get_by_username_or_mobile(user)
+        if found is None:
+            return sessions.none()
+        sessions = sessions.filter(user_id=found.pk)
+    if ip is not None:
+        sessions = sessions.filter(ip_filter(ip))
+    if location:
+        sessions = sessions.filter(location__iexact=location)
+    if device:
+        sessions = sessions.filter(
+            Q(device_name__icontains=device) | Q(user_agent__icontains=device)
+        )
+    if status == "active":
+        sessions = sessions.filter(is_active=True)
+    elif status == "ended":
+        sessions = sessions.filter(is_active=False)
+    if created_after is not None:
+        sessions = sessions.filter(created_at__gte=created_after)
+    if created_before is not None:
+        sessions = sessions.filter(created_at__lt=created_before)
+    return sessions.order_by("-created_at", "-id")
+
+
+def security_event_search(
+    *,
+    user: str | None = None,
+    kind: str | None = None,
+    ip: IPNetwork | None = None,
+    after: datetime | None = None,
+    before: datetime | None = None,
+) -> QuerySet[SecurityEvent]:
+    """Return everyone's security events matching every filter given, newest first.
+
+    Cost: the user is looked up first; a page and its count then use the btree on
+    (`user`, `created_at`), on `ip_address` or on `created_at`.
+    """
+    events = SecurityEvent.objects.select_related("user")
+    if user is not None:
+        found = user_get_by_username_or_mobile(user)
+        if found is None:
+            return events.none()
+        events = events.filter(user_id=found.pk)
+    if kind:
+        events = events.filter(kind=kind)
+    if ip is not None:
+        events = events.filter(ip_filter(ip))
+    if after is not None:
+        events = events.filter(created_at__gte=after)
+    if before is not None:
+        events = events.filter(created_at__lt=before)
+    return events.order_by("-created_at", "-id")

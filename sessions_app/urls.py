@@ -47,7 +47,17 @@ urlpatterns = [
         staff.StaffUserSessionsView.as_view(),
         name="staff-user-sessions",
     ),
+    path(
+        "sessions/",
+        staff.StaffSessionSearchViewSet.as_view({"get": "list"}),
+        name="staff-session-list",
+    ),
     path("sessions/<uuid:pk>/", staff.StaffSessionView.as_view(), name="staff-session"),
+    path(
+        "events/",
+        staff.StaffEventSearchViewSet.as_view({"get": "list"}),
+        name="staff-event-list",
+    ),
 ]
 
 # The original projects' staff lookups, mounted at the site root ("legacy" namespace).
