@@ -127,7 +127,7 @@ def test_status_needs_no_step_up(member, token_client):
         ("delete", "mfa:totp", None),
     ],
 )
-def test_changes_need_a_recent_step_up(member, token_client, method, url_name, body):
+def test_changes_need_a_recent_step_up(member, method, url_name, body):
     client = two_factor_client(member, enable_totp(member).secret)
     age_step_up(client)
 
@@ -137,7 +137,7 @@ def test_changes_need_a_recent_step_up(member, token_client, method, url_name, b
     assert response.json()["code"] == "reauthentication_required"
 
 
-def test_new_recovery_codes_void_the_old_ones(member, token_client):
+def test_new_recovery_codes_void_the_old_ones(member):
     enabled = enable_totp(member)
     old = enabled.recovery_codes
     client = two_factor_client(member, enabled.secret)
@@ -160,7 +160,7 @@ def test_new_recovery_codes_need_two_factors_on(member, token_client):
     assert response.json()["code"] == "mfa_not_enabled"
 
 
-def test_setup_while_on_is_refused(member, token_client):
+def test_setup_while_on_is_refused(member):
     client = two_factor_client(member, enable_totp(member).secret)
 
     response = setup(client)
@@ -197,7 +197,7 @@ def test_turning_it_off_when_off_is_mfa_not_enabled(member, token_client):
     assert response.json()["code"] == "mfa_not_enabled"
 
 
-def test_signing_in_with_two_factors_is_a_step_up(member, token_client):
+def test_signing_in_with_two_factors_is_a_step_up(member):
     client = two_factor_client(member, enable_totp(member).secret)
 
     assert setup(client).status_code == 409  # not 403: the sign-in stepped up
