@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "drf_yasg",
+    "csp",
     "phonenumber_field",
     "config",
     "accounts",
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that answers early
     "config.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -127,7 +129,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' own: DRF's login page without inline styles (strict CSP).
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -377,6 +380,23 @@ if NUM_PROXIES > 0:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every answer: everything from this origin
+# only, no inline script or style, no plugins, no framing, forms post here only. The
+# API docs alone add what Swagger UI and ReDoc need (config/urls.py, DOCS_CSP).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # One handler, on the root logger. Naming "django" here drops the console handler
 # Django's default config gives it, which with DEBUG on printed every django.request
