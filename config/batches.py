@@ -69,22 +69,25 @@ def update_by_key(
     where, where_params = queryset.query.get_compiler(queryset.db).compile(
         queryset.query.where
     )
-    size = max((connection.features.max_query_params or 20_000) // 2 - 50, 1)
+    size = max((connection.features.max_query_params or 30_000) // 3 - 50, 1)
     changed = 0
     for chunk in _chunks(list(values.items()), size):
         rows = ", ".join(["(%s, %s)"] * len(chunk))
-        params = []
+        params, keys = [], []
         for key_value, value in chunk:
-            params.append(key_field.get_db_prep_value(key_value, connection))
-            params.append(value_field.get_db_prep_value(value, connection))
+            keys.append(key_field.get_db_prep_value(key_value, connection))
+            params += [keys[-1], value_field.get_db_prep_value(value, connection)]
+        # The key list again, as IN: joined to VALUES alone, PostgreSQL reads the whole
+        # table for every chunk (a hash join), which made a long run quadratic.
         sql = (
             f"WITH new_values (k, v) AS (VALUES {rows}) "
             f"UPDATE {table} SET {value_column} = new_values.v FROM new_values "
-            f"WHERE {table}.{key_column} = new_values.k"
+            f"WHERE {table}.{key_column} = new_values.k "
+            f"AND {table}.{key_column} IN ({', '.join(['%s'] * len(keys))})"
         )
         if where:
             sql += f" AND {where}"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *where_params])
+            cursor.execute(sql, [*params, *keys, *where_params])
             changed += cursor.rowcount
     return changed
