@@ -1,6 +1,7 @@
 """Two-factor sign-in: a TOTP device per user, its recovery codes, pending logins."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -55,6 +56,10 @@ class RecoveryCode(models.Model):
         return (
             f"recovery code of {self.user_id} ({'used' if self.used_at else 'unused'})"
         )
+
+
+LOGIN_TOKEN_TTL = timedelta(minutes=5)
+LOGIN_TOKEN_MAX_ATTEMPTS = 5
 
 
 class MfaLoginToken(models.Model):

@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from mfa.crypto import login_token_digest
-from mfa.models import MfaLoginToken, RecoveryCode, TOTPDevice, VerifiedSession
+from mfa.models import (
+    LOGIN_TOKEN_MAX_ATTEMPTS,
+    MfaLoginToken,
+    RecoveryCode,
+    TOTPDevice,
+    VerifiedSession,
+)
 from sessions_app.models import UserSession
 
 
@@ -46,6 +52,7 @@ def mfa_login_pending_user(*, token: str, transport: str) -> User | None:
             transport=transport,
             used_at__isnull=True,
             expires_at__gt=timezone.now(),
+            attempts__lt=LOGIN_TOKEN_MAX_ATTEMPTS,
         )
         .first()
     )

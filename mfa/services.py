@@ -7,7 +7,7 @@ and policy as any sign-in.
 """
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import NamedTuple
 
@@ -35,7 +35,14 @@ from mfa.exceptions import (
     MfaNotEnabled,
     MfaTokenInvalid,
 )
-from mfa.models import MfaLoginToken, RecoveryCode, TOTPDevice, VerifiedSession
+from mfa.models import (
+    LOGIN_TOKEN_MAX_ATTEMPTS,
+    LOGIN_TOKEN_TTL,
+    MfaLoginToken,
+    RecoveryCode,
+    TOTPDevice,
+    VerifiedSession,
+)
 from mfa.tasks import mfa_notice_mail
 from sessions_app.models import EventKind, UserSession
 from sessions_app.services import (
@@ -48,8 +55,6 @@ from sessions_app.services import (
 ISSUER = "Session Auth"  # the account's label in authenticator apps
 TOTP_DRIFT_STEPS = 1  # codes of the previous and next 30-second step are accepted too
 RECOVERY_CODE_COUNT = 10
-LOGIN_TOKEN_TTL = timedelta(minutes=5)
-LOGIN_TOKEN_MAX_ATTEMPTS = 5
 METHODS = ["totp", "recovery_code"]
 
 
