@@ -134,3 +134,10 @@ pgbouncer:
 .PHONY: bench-maintenance
 bench-maintenance: setup
 	$(PY) bench/maintenance_bench.py $(BENCH_MAINTENANCE_ARGS)
+
+# The staff search over 1,000,000 security events (fresh PostgreSQL database, gunicorn):
+# one member's events, one address's, one kind within one day; page of 50 with its
+# count, over HTTP. README, "Staff search".
+.PHONY: bench-search
+bench-search: setup
+	$(PY) bench/search_bench.py $(BENCH_SEARCH_ARGS)
