@@ -29,7 +29,7 @@ def period_end_time(*, session: UserSession, reason: str, at: datetime) -> datet
     return max(end_time, session.created_at)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a login or logout: no SAVEPOINT
 def activity_period_close(
     *, session: UserSession, reason: str, at: datetime | None = None
 ) -> None:

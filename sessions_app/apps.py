@@ -50,3 +50,6 @@ class SessionsAppConfig(AppConfig):
                 sender=sender,
                 dispatch_uid=f"sessions_app.{receiver.__name__}",
             )
+        # Every login starts a session, and `session_start` writes `last_login` with the
+        # row lock it takes anyway: Django's receiver would write it a second time.
+        user_logged_in.disconnect(dispatch_uid="update_last_login")

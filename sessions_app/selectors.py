@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import NotSupportedError
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import Exists, F, Lookup, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import user_get_by_mobile, user_get_by_username
@@ -167,12 +167,18 @@ def session_is_first_from(*, session: UserSession) -> dict[str, bool]:
     Both are False for a user's very first session: nothing is "new" then.
     """
     earlier = UserSession.objects.filter(user_id=session.user_id).exclude(pk=session.pk)
-    if not earlier.exists():
-        return {"device": False, "location": False}
-    return {
-        "device": not earlier.filter(device_name=session.device_name).exists(),
-        "location": not earlier.filter(location=session.location).exists(),
-    }
+    # One statement (run on each login): three EXISTS probes on the user's index.
+    seen, same_device, same_location = (
+        UserSession.objects.filter(pk=session.pk)
+        .annotate(
+            seen=Exists(earlier),
+            same_device=Exists(earlier.filter(device_name=session.device_name)),
+            same_location=Exists(earlier.filter(location=session.location)),
+        )
+        .values_list("seen", "same_device", "same_location")
+        .get()
+    )
+    return {"device": seen and not same_device, "location": seen and not same_location}
 
 
 # ---- staff search --------------------------------------------------------------------

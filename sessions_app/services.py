@@ -5,9 +5,11 @@ Only this module opens or ends a `UserSession`; it announces `session_started` a
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -92,74 +94,80 @@ def session_start(
     """Open a session under the policy (ending the oldest, or refusing); return it."""
     now = at or timezone.now()
     # Lock the user's row: simultaneous logins of one user queue here, so the count of
-    # live sessions below cannot change under us (SQLite: IMMEDIATE transactions).
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list(
-        "pk", flat=True
-    ).get()
-    if replaces_session_id:
-        replaced = UserSession.objects.filter(pk=replaces_session_id, user=user).first()
-        if replaced is not None:
-            session_end(session=replaced, reason=EndReason.SUPERSEDED, at=now)
-    live = []
-    for other in selectors.session_list_live(
-        user_id=user.pk, transport=selectors.limit_scope_transport(transport)
-    ):
-        if selectors.session_is_expired(other, now=now):
-            session_end(session=other, reason=EndReason.EXPIRED, at=now)
-        else:
-            live.append(other)
-    excess = len(live) - policy.MAX_SESSIONS_PER_USER + 1
-    ended = live[:excess] if excess > 0 else []
-    if ended and policy.ON_LIMIT == OnLimit.REFUSE_NEW and not force:
-        raise SessionLimitReached()
-    for other in ended:
-        session_end(session=other, reason=EndReason.SUPERSEDED, at=now)
+    # live sessions below cannot change under us (SQLite: IMMEDIATE transactions). The
+    # lock is the write of `last_login` (Django's own receiver is off: apps.py), so a
+    # login pays one statement for both.
+    model = get_user_model()
+    if not model.objects.filter(pk=user.pk).update(last_login=now):
+        raise model.DoesNotExist("the user signing in no longer exists")
+    user.last_login = now
+    with security_events_batched():  # those of the ended sessions and the new one
+        if replaces_session_id:
+            replaced = UserSession.objects.filter(
+                pk=replaces_session_id, user=user
+            ).first()
+            if replaced is not None:
+                session_end(session=replaced, reason=EndReason.SUPERSEDED, at=now)
+        live = []
+        for other in selectors.session_list_live(
+            user_id=user.pk, transport=selectors.limit_scope_transport(transport)
+        ):
+            if selectors.session_is_expired(other, now=now):
+                session_end(session=other, reason=EndReason.EXPIRED, at=now)
+            else:
+                live.append(other)
+        excess = len(live) - policy.MAX_SESSIONS_PER_USER + 1
+        ended = live[:excess] if excess > 0 else []
+        if ended and policy.ON_LIMIT == OnLimit.REFUSE_NEW and not force:
+            raise SessionLimitReached()
+        for other in ended:
+            session_end(session=other, reason=EndReason.SUPERSEDED, at=now)
 
-    session_id = uuid.uuid4()
-    expires_at = now + _time_to_live(transport)
-    token = refresh_token = None
-    token_fields = {}
-    if transport == Transport.TOKEN:
-        token = token_new()
-        refresh_token = refresh_token_new(session_id=session_id, generation=0)
-        token_fields = {
-            "refresh_digest": digest(refresh_token),
-            **_token_deadlines(now=now, expires_at=expires_at),
-        }
-    device = describe_device(user_agent or "")
-    session = UserSession.objects.create(
-        id=session_id,
-        user=user,
-        transport=transport,
-        token_digest=digest(token) if token else None,
-        session_key_digest=digest(session_key) if session_key else None,
-        auth_hash=user.get_session_auth_hash(),
-        ip_address=ip_address,
-        user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
-        browser=device.browser,
-        os=device.os,
-        device_type=device.device_type,
-        device_name=device.device_name,
-        location=locate(ip_address),
-        login_method=login_method,
-        created_at=now,
-        last_activity=now,
-        reauthenticated_at=now,  # a login is a step-up at its own time
-        expires_at=expires_at,
-        **token_fields,
-    )
-    session_started.send(
-        sender=UserSession, session=session, at=now, ended_sessions=ended
-    )
-    return SessionStart(
-        session=session,
-        token=token,
-        ended_sessions=ended,
-        refresh_token=refresh_token,
-    )
+        session_id = uuid.uuid4()
+        expires_at = now + _time_to_live(transport)
+        token = refresh_token = None
+        token_fields = {}
+        if transport == Transport.TOKEN:
+            token = token_new()
+            refresh_token = refresh_token_new(session_id=session_id, generation=0)
+            token_fields = {
+                "refresh_digest": digest(refresh_token),
+                **_token_deadlines(now=now, expires_at=expires_at),
+            }
+        device = describe_device(user_agent or "")
+        session = UserSession.objects.create(
+            id=session_id,
+            user=user,
+            transport=transport,
+            token_digest=digest(token) if token else None,
+            session_key_digest=digest(session_key) if session_key else None,
+            auth_hash=user.get_session_auth_hash(),
+            ip_address=ip_address,
+            user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
+            browser=device.browser,
+            os=device.os,
+            device_type=device.device_type,
+            device_name=device.device_name,
+            location=locate(ip_address),
+            login_method=login_method,
+            created_at=now,
+            last_activity=now,
+            reauthenticated_at=now,  # a login is a step-up at its own time
+            expires_at=expires_at,
+            **token_fields,
+        )
+        session_started.send(
+            sender=UserSession, session=session, at=now, ended_sessions=ended
+        )
+        return SessionStart(
+            session=session,
+            token=token,
+            ended_sessions=ended,
+            refresh_token=refresh_token,
+        )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a login: no SAVEPOINT round trips
 def session_end(
     *,
     session: UserSession,
@@ -177,7 +185,8 @@ def session_end(
     )
     if not changed:
         return False
-    BrowserSession.objects.filter(user_session_id=session.pk).delete()
+    if session.transport == Transport.COOKIE:  # only a cookie session has a store row
+        BrowserSession.objects.filter(user_session_id=session.pk).delete()
     session.is_active, session.ended_at, session.end_reason = False, now, reason
     session_ended.send(
         sender=UserSession, session=session, reason=reason, at=now, detail=detail or {}
@@ -538,7 +547,44 @@ def actor_detail(actor: User) -> dict[str, str]:
     return {"id": str(actor.pk), "username": actor.username}
 
 
-def security_event_record(
+# The events recorded inside `security_events_batched()`, written when it ends.
+_event_batch: ContextVar[list[SecurityEvent] | None] = ContextVar(
+    "security_event_batch", default=None
+)
+
+
+@contextmanager
+def security_events_batched() -> Iterator[None]:
+    """Write every event recorded inside the block in one INSERT, in order, at its end.
+
+    For a transaction that records several (a login that ends other sessions): the
+    rows are not readable before the block ends, and a failing block writes none.
+    """
+    if _event_batch.get() is not None:  # an outer block writes them
+        yield
+        return
+    batch: list[SecurityEvent] = []
+    reset = _event_batch.set(batch)
+    try:
+        yield
+    finally:
+        _event_batch.reset(reset)
+    SecurityEvent.objects.bulk_create(batch)
+
+
+def security_event_record(**fields: Any) -> SecurityEvent:
+    """Record a security event (arguments as `security_event_new`); inside
+    `security_events_batched()`, when the block ends."""
+    event = security_event_new(**fields)
+    batch = _event_batch.get()
+    if batch is None:
+        event.save(force_insert=True)
+    else:
+        batch.append(event)
+    return event
+
+
+def security_event_new(
     *,
     kind: str,
     user: User | None = None,
@@ -548,17 +594,19 @@ def security_event_record(
     detail: dict | None = None,
     at: datetime | None = None,
 ) -> SecurityEvent:
-    """Record a security event; device and place from the session, else the request."""
+    """Build (unsaved) a security event; device and place from the session, else the
+    request."""
+    user_id = user.pk if user is not None else None
     if session is not None:
-        user = user or session.user
+        user_id = user_id or session.user_id  # the id: no read of the user row
         ip_address = ip_address or session.ip_address
         user_agent = user_agent or session.user_agent
         device_name, location = session.device_name, session.location
     else:
         device_name = describe_device(user_agent or "").device_name
         location = locate(ip_address)
-    return SecurityEvent.objects.create(
-        user=user,
+    return SecurityEvent(
+        user_id=user_id,
         session=session,
         kind=kind,
         ip_address=ip_address,
