@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from accounts.urls import legacy_urlpatterns as accounts_legacy
 from activity.urls import legacy_urlpatterns as activity_legacy
+from config.api_root import ApiRootView
 from config.schema import build_schema_view
 from config.views import HealthView, api_not_found
 from messaging.urls import legacy_urlpatterns as messaging_legacy
@@ -13,7 +14,7 @@ from sessions_app.urls import (
     browser_urlpatterns,
 )
 from sessions_app.urls import legacy_urlpatterns as sessions_legacy
-from sessions_app.views import browser, signin
+from sessions_app.views import browser, pages, signin
 
 schema_view = build_schema_view()
 # Only the docs pages widen the strict policy (settings.CONTENT_SECURITY_POLICY):
@@ -41,6 +42,7 @@ original_routes = [
 ]
 
 api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("health/", HealthView.as_view(), name="health"),
     path("", include("accounts.urls")),
     path("", include("sessions_app.urls")),
@@ -50,6 +52,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", pages.HomePage.as_view(), name="home"),
     path(
         "admin/password_change/",
         admin.site.admin_view(browser.AdminPasswordChangePage.as_view()),

@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -18,6 +18,7 @@ from sessions_app import selectors, services
 from sessions_app.forms import AdminLoginForm
 from sessions_app.models import EndReason, SecurityEvent, UserSession
 from sessions_app.permissions import may_end_sessions_of
+from sessions_app.views.pages import step_up_redirect
 
 # The admin login refuses politely under ON_LIMIT=refuse_new, like the browsable API.
 admin.site.login_form = AdminLoginForm
@@ -107,16 +108,16 @@ def _who(ident: str) -> str:
 
 @admin.register(UserSession)
 class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmin):
+    # Status and end reason first; few enough columns to read at 1280 px.
     list_display = [
+        "status",
+        "end_reason",
         "user",
         "device_name",
-        "transport",
-        "ip_address",
         "location",
-        "created_at",
+        "ip_address",
         "last_activity",
-        "is_active",
-        "end_reason",
+        "created_at",
     ]
     list_filter = ["is_active", "transport", "end_reason", "login_method", "location"]
     search_fields = [
@@ -132,6 +133,10 @@ class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmi
     readonly_fields = SESSION_FIELDS
     actions = ["end_selected_sessions"]
 
+    @admin.display(description="status", ordering="-is_active")
+    def status(self, session: UserSession) -> str:
+        return _("Live") if session.is_active else _("Ended")
+
     @admin.display(description="credential fingerprint")
     def credential_fingerprint(self, session: UserSession) -> str:
         """The start of the stored digest: tells sessions apart, reveals nothing."""
@@ -140,10 +145,68 @@ class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmi
 
     def get_urls(self) -> list:
         console = self.admin_site.admin_view(self.abuse_console_view)
+        end = self.admin_site.admin_view(self.end_session_view)
         return [
             path("abuse/", console, name="sessions_app_abuse_console"),
+            path("<uuid:pk>/end/", end, name="sessions_app_usersession_end"),
             *super().get_urls(),
         ]
+
+    def may_end(self, request: HttpRequest, session: UserSession) -> bool:
+        """Tell whether this staff member may end this live session."""
+        return (
+            session.is_active
+            and self.has_end_permission(request)
+            and may_end_sessions_of(request.user, session.user)
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        session = self.get_object(request, object_id)
+        may_end = session is not None and self.may_end(request, session)
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "may_end": may_end}
+        )
+
+    def end_session_view(self, request: HttpRequest, pk: str) -> HttpResponse:
+        """Confirm, then end one session (`terminated_by_staff`, the actor recorded).
+
+        Another user's session needs a recent step-up, as in the API: the page sends
+        the browser to confirm its password first, and back here after.
+        """
+        session = selectors.session_get(pk)
+        if session is None:
+            raise Http404
+        if not self.may_end(request, session):
+            raise PermissionDenied
+        if session.user_id != request.user.pk:
+            confirm_first = step_up_redirect(request)
+            if confirm_first is not None:
+                return confirm_first
+        change_url = reverse("admin:sessions_app_usersession_change", args=[pk])
+        if request.method == "POST":
+            services.session_end(
+                session=session,
+                reason=EndReason.TERMINATED_BY_STAFF,
+                detail={"actor": services.actor_detail(request.user)},
+            )
+            self.message_user(request, _("The session was ended."), messages.SUCCESS)
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("End this session?"),
+            "session": session,
+            "opts": self.model._meta,
+            "change_url": change_url,
+        }
+        return TemplateResponse(
+            request, "admin/sessions_app/usersession/end_confirmation.html", context
+        )
 
     def abuse_console_view(self, request: HttpRequest) -> HttpResponse:
         """List the tripped sign-in limits; clear one (needs `clear_throttle`)."""
@@ -187,9 +250,20 @@ class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmi
         return request.user.has_perm("sessions_app.end_usersession")
 
     @admin.action(description="End the selected sessions", permissions=["end"])
-    def end_selected_sessions(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def end_selected_sessions(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
         live = queryset.filter(is_active=True).select_related("user")
         allowed = [s for s in live if may_end_sessions_of(request.user, s.user)]
+        if any(s.user_id != request.user.pk for s in allowed):
+            confirm_first = step_up_redirect(request)
+            if confirm_first is not None:  # back to the list: choose them again
+                self.message_user(
+                    request,
+                    _("Confirm your password, then end the sessions again."),
+                    messages.WARNING,
+                )
+                return confirm_first
         ended = services.session_end_all(
             sessions=allowed,
             reason=EndReason.TERMINATED_BY_STAFF,
@@ -207,6 +281,7 @@ class UserSessionAdmin(AddressSearchMixin, ReadOnlySessionMixin, admin.ModelAdmi
                 _("Only a superuser may end a superuser's sessions: those were kept."),
                 messages.WARNING,
             )
+        return None
 
 
 class UserSessionInline(ReadOnlySessionMixin, admin.TabularInline):

@@ -29,7 +29,8 @@ REFRESH_CONFLICT_DETAIL = _(
     "gave. Sent again later, it ends the session."
 )
 SESSION_LIMIT_DETAIL = _(
-    "There is already a session up and running. Please log out and log in again."
+    "There is already a session up and running. Please log out and log in again, "
+    'or sign in with "force": true to end the other session.'
 )
 
 # end reason -> (403 code, sentence) for a request carrying that session's credential

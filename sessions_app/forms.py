@@ -4,6 +4,7 @@ API, and a form error (never a 500) under `ON_LIMIT=refuse_new`."""
 import math
 from typing import Any
 
+from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -15,12 +16,15 @@ from accounts.models import User
 from accounts.selectors import user_get_by_mobile, user_get_by_username
 from config.throttling import ClientIPThrottle
 from sessions_app import selectors
-from sessions_app.exceptions import SESSION_LIMIT_DETAIL
-from sessions_app.models import Transport
+from sessions_app.models import Transport, UserSession
 from sessions_app.throttling import password_attempt
 
 IP_THROTTLED = _(
     "Too many sign-in attempts from this address. Try again in %(wait)d seconds."
+)
+SESSION_LIMIT_FORM_DETAIL = _(
+    "Your account is already signed in on another device, and it may not hold "
+    "another session now."
 )
 
 
@@ -29,8 +33,19 @@ class LoginPolicyMixin:
 
     The per-IP sign-in limit (shared with the API's sign-in views) and the failed-
     password limits by account, reserved before the hasher runs; a throttled form
-    says how long to wait, in the form.
+    says how long to wait, in the form. Under `ON_LIMIT=refuse_new` it names the
+    sessions in the way (`blocking_sessions`); the `force` button (the API's `force`,
+    with the password again) signs them out.
     """
+
+    blocking_sessions: list[UserSession] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or mobile number")
+        self.fields["force"] = forms.BooleanField(
+            required=False, widget=forms.HiddenInput
+        )
 
     def clean(self) -> dict:
         ip_limit = ClientIPThrottle()
@@ -61,22 +76,28 @@ class LoginPolicyMixin:
     def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         own = getattr(self.request, "user_session", None)  # this browser's, replaced
-        if selectors.session_would_be_refused(
+        if not selectors.session_would_be_refused(
             user_id=user.pk,
             transport=Transport.COOKIE,
             now=timezone.now(),
             replacing_session_id=own.pk if own else None,
         ):
-            raise ValidationError(SESSION_LIMIT_DETAIL, code="session_limit_reached")
+            return
+        if self.cleaned_data.get("force"):
+            self.request.login_force = True  # the login receiver ends the others
+            return
+        others = selectors.session_list_live(
+            user_id=user.pk, transport=selectors.limit_scope_transport(Transport.COOKIE)
+        )
+        if own is not None:
+            others = others.exclude(pk=own.pk)
+        self.blocking_sessions = list(others.order_by("-last_activity")[:5])
+        raise ValidationError(SESSION_LIMIT_FORM_DETAIL, code="session_limit_reached")
 
 
 class BrowserLoginForm(LoginPolicyMixin, AuthenticationForm):
     """The browsable API's login form: a username or a mobile number (any spelling)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = _("Username or mobile number")
-
 
 class AdminLoginForm(LoginPolicyMixin, AdminAuthenticationForm):
-    """The admin's login form."""
+    """The admin's login form: a username or a mobile number too."""

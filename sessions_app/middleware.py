@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from sessions_app import selectors, services
 from sessions_app.models import UserSession
 from sessions_app.session_store import USER_SESSION_KEY, SessionStore
+from sessions_app.signed_out import signed_out_redirect
 from sessions_app.throttling import DEVICE_COOKIE, DEVICE_MAX_AGE
 
 
@@ -32,6 +33,11 @@ class LiveSessionMiddleware:
         store = request.session
         if store.session_key is not None:  # no cookie, no query
             self._check(request, store)
+        ended = getattr(request, "ended_user_session", None)
+        if ended is not None:  # a page in a browser goes to its login page, told why
+            redirect = signed_out_redirect(request, ended)
+            if redirect is not None:
+                return redirect
         return self.get_response(request)
 
     def _check(self, request: HttpRequest, store: SessionStore) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_app.views import browser, me, signin, spa, staff, tokens
+from sessions_app.views import browser, me, pages, signin, spa, staff, tokens
 
 app_name = "sessions"
 
@@ -88,8 +88,32 @@ admin_login_urlpatterns = [
     path("code/", browser.AdminLoginCodePage.as_view(), name="code"),
 ]
 
-# The pages a mailed link opens, under /account/ ("account" namespace).
+# The account pages, and those a mailed link opens, under /account/ ("account").
 account_page_urlpatterns = [
+    path("devices/", pages.DevicesPage.as_view(), name="devices"),
+    path(
+        "devices/<uuid:pk>/sign-out/",
+        pages.DeviceSignOutView.as_view(),
+        name="device-sign-out",
+    ),
+    path(
+        "devices/sign-out-others/",
+        pages.DevicesSignOutOthersView.as_view(),
+        name="devices-sign-out-others",
+    ),
+    path(
+        "confirm-password/",
+        pages.ConfirmPasswordPage.as_view(),
+        name="confirm-password",
+    ),
+    path("password/", pages.PasswordChangePage.as_view(), name="password-change"),
+    path("email/", pages.EmailChangePage.as_view(), name="email-change"),
+    path("sign-up/", pages.SignUpPage.as_view(), name="sign-up"),
+    path(
+        "password/reset/",
+        pages.PasswordResetRequestPage.as_view(),
+        name="password-reset-request",
+    ),
     path(
         "email/verify/<str:token>/",
         browser.EmailVerifyPage.as_view(),

@@ -106,7 +106,7 @@ def test_operations_are_grouped_by_area(spec):
     tags = {operation["tags"][0] for _, _, operation in operations(spec)}
 
     assert {
-        "auth",
+        "sign-in",
         "me",
         "sessions",
         "staff",
@@ -114,6 +114,29 @@ def test_operations_are_grouped_by_area(spec):
         "health",
         "original routes",
     } <= tags
+
+
+def test_tags_are_listed_in_reading_order_original_routes_last(spec):
+    listed = [tag["name"] for tag in spec["tags"]]
+    used = {operation["tags"][0] for _, _, operation in operations(spec)}
+
+    assert listed[:3] == ["sign-in", "me", "sessions"]
+    assert listed[-1] == "original routes"
+    assert set(listed) == used
+    assert all(tag["description"] for tag in spec["tags"])
+
+
+def test_every_operation_has_a_summary_and_a_readable_id(spec):
+    ids = [operation["operationId"] for _, _, operation in operations(spec)]
+
+    for method, path, operation in operations(spec):
+        assert operation.get("summary"), (method, path)
+        assert len(operation["summary"]) <= 120, (method, path)
+    assert len(ids) == len(set(ids))
+    assert not [i for i in ids if i.startswith("api_v1_") or "-" in i]
+    login = spec["paths"]["/api/v1/auth/login/"]["post"]
+    assert login["operationId"] == "login"
+    assert spec["paths"]["/api/v1/"]["get"]["operationId"] == "api_root"
 
 
 def test_login_documents_its_body_and_the_refusal(spec):

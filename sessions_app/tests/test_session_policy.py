@@ -9,6 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from sessions_app.exceptions import SESSION_LIMIT_DETAIL, SUPERSEDED_DETAIL
+from sessions_app.forms import SESSION_LIMIT_FORM_DETAIL
 from sessions_app.models import BrowserSession, EndReason, UserSession
 from sessions_app.tests.factories import start_session
 from sessions_app.tests.helpers import (
@@ -155,7 +156,7 @@ def test_refuse_new_login_form_shows_a_form_error_and_starts_nothing(
     response = browser_login(client, user, login_name)
 
     assert response.status_code == 200
-    assert str(SESSION_LIMIT_DETAIL) in response.content.decode()
+    assert str(SESSION_LIMIT_FORM_DETAIL) in response.content.decode()
     assert UserSession.objects.count() == 1
     assert BrowserSession.objects.count() == 0
     assert client.get(reverse("accounts:user-list")).status_code == 401

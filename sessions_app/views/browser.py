@@ -2,10 +2,16 @@
 the pages a mailed link opens (email verification, password reset)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
-from django.contrib.auth import REDIRECT_FIELD_NAME, login, update_session_auth_hash
+from django.contrib.auth import (
+    REDIRECT_FIELD_NAME,
+    login,
+    logout,
+    update_session_auth_hash,
+)
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.contrib.auth.views import LogoutView as DjangoLogoutView
@@ -24,7 +30,11 @@ from django.views.generic import FormView
 from rest_framework.exceptions import Throttled
 
 from accounts.models import User
-from accounts.selectors import user_get_by_email_token, user_get_by_reset_token
+from accounts.selectors import (
+    user_get_by_email_token,
+    user_get_by_reset_token,
+    user_get_by_reset_uid,
+)
 from accounts.services import user_verify_email
 from mfa.exceptions import INVALID_CODE_DETAIL, InvalidCode, MfaTokenInvalid
 from mfa.forms import SecondFactorForm
@@ -35,7 +45,10 @@ from sessions_app import services
 from sessions_app.devices import request_origin
 from sessions_app.exceptions import SESSION_LIMIT_DETAIL, SessionLimitReached
 from sessions_app.forms import BrowserLoginForm
-from sessions_app.models import Transport
+from sessions_app.models import EndReason, Transport
+from sessions_app.signed_out import Notice, notice_set
+from sessions_app.throttling import password_attempt
+from sessions_app.views.pages import SignedOutNoticeMixin, ip_throttled
 
 # The reset link's token moves into the session at once (as Django's own reset view
 # does): it then leaves no trace in the address bar, Referer headers or later logs.
@@ -60,7 +73,11 @@ class SecondFactorLoginMixin:
     code_url_name: str
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        challenge = mfa_login_begin(user=form.get_user(), transport=Transport.COOKIE)
+        challenge = mfa_login_begin(
+            user=form.get_user(),
+            transport=Transport.COOKIE,
+            force=getattr(self.request, "login_force", False),  # the form's force
+        )
         if challenge is None:
             return super().form_valid(form)
         store = self.request.session
@@ -70,15 +87,15 @@ class SecondFactorLoginMixin:
         return redirect(self.code_url_name)
 
 
-class BrowserLoginView(SecondFactorLoginMixin, DjangoLoginView):
+class BrowserLoginView(SignedOutNoticeMixin, SecondFactorLoginMixin, DjangoLoginView):
     """The browsable API's login page, refusing politely under `ON_LIMIT=refuse_new`."""
 
-    template_name = "rest_framework/login.html"
+    template_name = "sessions_app/login.html"
     authentication_form = BrowserLoginForm
     code_url_name = "rest_framework:login-code"
 
 
-class AdminLoginPage(SecondFactorLoginMixin, DjangoLoginView):
+class AdminLoginPage(SignedOutNoticeMixin, SecondFactorLoginMixin, DjangoLoginView):
     """The admin's login page (as `AdminSite.login`), with the code page after it."""
 
     template_name = "admin/login.html"
@@ -162,6 +179,7 @@ class BrowserLoginCodeView(FormView):
         self.next_url = store.pop(MFA_NEXT_SESSION_KEY, None) or reverse(
             self.login_url_name
         )
+        self.request.login_force = force  # the login receiver reads it
         login(self.request, user)
         return services.SessionStart(
             session=self.request.user_session,
@@ -199,6 +217,17 @@ class BrowserLogoutView(DjangoLogoutView):
         next_url = request.GET.get("next", "")
         return render(request, "sessions_app/logout_confirm.html", {"next": next_url})
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Log out, then land on the login page saying so (`next` goes along)."""
+        next_url = self.get_redirect_url()
+        logout(request)
+        login_url = reverse(self.next_page)
+        if next_url:
+            login_url += "?" + urlencode({REDIRECT_FIELD_NAME: next_url})
+        response = HttpResponseRedirect(login_url)
+        notice_set(response, Notice(reason=EndReason.LOGOUT))
+        return response
+
 
 class EmailVerifyPage(View):
     """The page a verification mail links to: one button confirms the address."""
@@ -206,6 +235,8 @@ class EmailVerifyPage(View):
     template_name = "sessions_app/email_verify.html"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        if wait := ip_throttled(request):  # counted as the API's verify is
+            return self._render(request, error=wait, status=429)
         user = user_get_by_email_token(token)
         if user is None:
             return self._render(request, error=INVALID_EMAIL_LINK, status=400)
@@ -214,6 +245,8 @@ class EmailVerifyPage(View):
         )
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        if wait := ip_throttled(request):
+            return self._render(request, error=wait, status=429)
         try:
             user = user_verify_email(token=token)
         except ValidationError as error:
@@ -239,9 +272,21 @@ class PasswordResetPage(View):
                 "account:password-reset", uidb64=uidb64, token=RESET_TOKEN_PLACEHOLDER
             )
         token = request.session.get(RESET_TOKEN_SESSION_KEY, "")
+        if wait := ip_throttled(request):  # the limits of the API's reset confirm
+            return render(request, self.template_name, {"page_error": wait}, status=429)
+        attempt = password_attempt(
+            request, user=user_get_by_reset_uid(uidb64), username=f"reset:{uidb64}"
+        )
+        try:
+            attempt.reserve()  # a wrong token is a guess at this account
+        except Throttled as throttled:
+            context = {"page_error": str(throttled.detail)}
+            return render(request, self.template_name, context, status=429)
         user = user_get_by_reset_token(uid=uidb64, token=token)
         if user is None:
+            attempt.failed(request)
             return render(request, self.template_name, {"form": None}, status=400)
+        attempt.succeeded()
         form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
         if request.method != "POST" or not form.is_valid():
             status = 400 if request.method == "POST" else 200
