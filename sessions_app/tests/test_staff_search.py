@@ -265,6 +265,9 @@ def test_events_come_newest_first(make_user, staff):
         ),
         (EVENTS, {"kind": "coffee_break"}, "kind"),
         (EVENTS, {"ip": "::g"}, "ip"),
+        (EVENTS, {"ip": "fe80::1%eth0"}, "ip"),
+        (SESSIONS, {"ip": "1" * 65}, "ip"),
+        (SESSIONS, {"user": "nul\x00byte"}, "user"),
         (EVENTS, {"before": "31/12/2025"}, "before"),
         (
             EVENTS,
