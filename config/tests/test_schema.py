@@ -16,6 +16,10 @@ PUBLIC_OPERATIONS = {
     ("get", "/api/v1/health/"),
     ("post", "/api/v1/auth/password/reset/"),
     ("post", "/api/v1/auth/password/reset/confirm/"),
+    ("post", "/api/v1/auth/email/verify/"),
+    ("post", "/api/v1/auth/browser/login/mfa/"),
+    ("post", "/api/auth/login/"),
+    ("post", "/api/auth/register/"),
 }
 
 
