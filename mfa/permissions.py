@@ -1,5 +1,6 @@
 """Who may act on two-factor sign-in, and the staff policy of two factors."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -24,7 +25,7 @@ class StaffPassedSecondFactor(BasePermission):
 class CanResetMfa(BasePermission):
     """Staff holding `mfa.reset_totpdevice` (superusers hold every permission)."""
 
-    message = "You may not reset other users' two-factor sign-in."
+    message = _("You may not reset other users' two-factor sign-in.")
     code = "permission_denied"
 
     def has_permission(self, request: Request, view: APIView) -> bool:

@@ -81,6 +81,7 @@ def _notify(user: User, notice: Notice, **extra: int) -> None:
 
 
 def _qr_svg(url: str) -> str:
+    """Return the otpauth URL as an inline SVG QR code (no image library)."""
     return segno.make(url, error="m").svg_inline(scale=4, border=2)
 
 
@@ -161,6 +162,7 @@ def _session_verified(session: UserSession | None, now: datetime) -> None:
 
 
 def _confirmed_device(user: User) -> TOTPDevice:
+    """Return the user's confirmed device; `MfaNotEnabled` without one."""
     device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
     if device is None:
         raise MfaNotEnabled()
