@@ -13,6 +13,8 @@ from e2e.helpers import admin_login, browsable_body, browsable_login, browsable_
 pytestmark = pytest.mark.e2e
 
 STRICT = "default-src 'self'"
+# Swagger UI and ReDoc render the whole schema in the page: slow on a busy machine.
+RENDER_MS = 60_000
 DOCS_EXTRAS = ("worker-src 'self' blob:", "'unsafe-inline'", "data:")
 
 
@@ -57,7 +59,7 @@ def test_swagger_ui_works_under_the_docs_policy(server, watched):
     page, seen = watched
 
     response = page.goto(server.url("/docs/"))
-    page.wait_for_selector("h3.opblock-tag")
+    page.wait_for_selector("h3.opblock-tag", timeout=RENDER_MS)
     operation = page.locator(".opblock").first
     operation.locator(".opblock-summary").click()
     expect(operation.locator(".opblock-body")).to_be_visible()
@@ -74,7 +76,7 @@ def test_redoc_renders_from_our_own_files_only(server, watched):
     page, seen = watched
 
     response = page.goto(server.url("/redoc/"))
-    page.wait_for_selector(".api-content h1")
+    page.wait_for_selector(".api-content h1", timeout=RENDER_MS)
     page.wait_for_selector("[role=menu] li", state="attached")
     page.wait_for_timeout(1000)  # the side menu's credit renders after mounting
 
