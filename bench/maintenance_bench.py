@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from serving.private_services import PrivatePostgres  # noqa: E402
+from serving.private_services import PrivatePostgres, process_tree  # noqa: E402
 from serving.runner import (  # noqa: E402  (the project root is on the path now)
     PLAIN_HTTP_PRODUCTION,
     PYTHON,
@@ -42,6 +42,7 @@ from serving.runner import (  # noqa: E402  (the project root is on the path now
 )
 
 RESULTS = ROOT / "bench" / "results"
+PRIVATE: PrivatePostgres | None = None  # the cluster of this run, if it started one
 MEMBERS = 1000
 
 
@@ -259,7 +260,21 @@ def check_purged(url: str, sessions: int) -> None:
         raise AssertionError(f"the purge took events with it: {events} left")
 
 
-def run(kind: str, sessions: int, admin_url: str) -> dict:
+def cluster_cpu_seconds() -> float | None:
+    """CPU the private cluster has used so far (exited backends count, once reaped)."""
+    if PRIVATE is None:
+        return None
+    total = 0
+    for pid in process_tree(PRIVATE.process.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run(kind: str, sessions: int, admin_url: str, batch_size: str) -> dict:
     url = with_database(admin_url, f"bench_maintenance_{os.getpid()}_{sessions}")
     env = bench_env(url)
     database_drop(url)
@@ -268,16 +283,26 @@ def run(kind: str, sessions: int, admin_url: str) -> dict:
         manage("migrate", "--noinput", env=env, quiet=True)
         print(f"{kind} {sessions:,} sessions:")
         seed(url, env, sessions=sessions, ended=kind == "purge_sessions")
+        database_cpu = cluster_cpu_seconds()
         if kind == "end_expired_sessions":
-            measured = timed_command(env, "end_expired_sessions")
+            measured = timed_command(
+                env, "end_expired_sessions", "--batch-size", batch_size
+            )
             check_expired(url, sessions)
         else:
-            measured = timed_command(env, "purge_sessions", "--older-than", "90d")
+            measured = timed_command(
+                env, "purge_sessions", "--older-than", "90d", "--batch-size", batch_size
+            )
             check_purged(url, sessions)
+        if database_cpu is not None:
+            measured["database_cpu_seconds"] = round(
+                cluster_cpu_seconds() - database_cpu, 1
+            )
         rate = sessions / measured["seconds"] if measured["seconds"] else 0
         print(
-            f"  {measured['seconds']:.1f} s ({rate:,.0f}/s; the command's own CPU "
-            f"{measured['cpu_seconds']:.1f} s), "
+            f"  {measured['seconds']:.1f} s ({rate:,.0f}/s; CPU: the command "
+            f"{measured['cpu_seconds']:.1f} s, PostgreSQL "
+            f"{measured.get('database_cpu_seconds', '?')} s), "
             f"max RSS {measured['max_rss_mb']:.0f} MB: {measured['output']}"
         )
         return {"command": kind, "sessions": sessions, **measured, "per_second": rate}
@@ -294,19 +319,22 @@ def main() -> None:
         default=os.environ.get("BENCH_PG_URL"),
         help="a PostgreSQL server to use (default: a private one, started here)",
     )
+    parser.add_argument(
+        "--batch-size", default="2000", help="rows per transaction (default 2000)"
+    )
     options = parser.parse_args()
-    private = None
+    global PRIVATE
     if options.pg_url is None:
         # A cluster of our own: the shared server's other work skews no figure.
-        private = PrivatePostgres(max_connections=20)
-        private.start()
-        options.pg_url = private.url()
-        print(f"private PostgreSQL on port {private.port} (fsync off)")
+        PRIVATE = PrivatePostgres(max_connections=20)
+        PRIVATE.start()
+        options.pg_url = PRIVATE.url()
+        print(f"private PostgreSQL on port {PRIVATE.port} (fsync off)")
     try:
         results = run_all(options)
     finally:
-        if private is not None:
-            private.close()
+        if PRIVATE is not None:
+            PRIVATE.close()
     report(results)
 
 
@@ -317,18 +345,22 @@ def run_all(options: argparse.Namespace) -> list[dict]:
         ("purge_sessions", options.purge),
     ):
         for size in filter(None, sizes.split(",")):
-            results.append(run(kind, int(size), options.pg_url))
+            results.append(run(kind, int(size), options.pg_url, options.batch_size))
     return results
 
 
 def report(results: list[dict]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "maintenance.json").write_text(json.dumps(results, indent=2) + "\n")
-    print("\ncommand               sessions   seconds   per second   CPU s   max RSS")
+    print(
+        "\ncommand               sessions   seconds   per second   CPU s   "
+        "PostgreSQL CPU s   max RSS"
+    )
     for r in results:
         print(
             f"{r['command']:<21} {r['sessions']:>9,} {r['seconds']:>9.1f} "
             f"{r['per_second']:>12,.0f} {r['cpu_seconds']:>7.1f} "
+            f"{r.get('database_cpu_seconds', float('nan')):>18.1f} "
             f"{r['max_rss_mb']:>7.0f} MB"
         )
     print(
