@@ -89,6 +89,18 @@ def server_two_sessions(
 
 
 @pytest.fixture(scope="session")
+def server_refuse_new(
+    tmp_path_factory: pytest.TempPathFactory, demo_database: Path
+) -> Iterator[LiveServer]:
+    """`SESSION_POLICY_ON_LIMIT=refuse_new`: a second sign-in is refused, or forced."""
+    yield from serve(
+        tmp_path_factory.mktemp("e2e-refuse-new"),
+        demo_database,
+        {"SESSION_POLICY_ON_LIMIT": "refuse_new"},
+    )
+
+
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(

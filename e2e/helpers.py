@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -61,7 +63,7 @@ def browsable_login(
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     with page.expect_navigation():
-        page.click("#submit-id-submit, form [type=submit]")
+        page.click("#submit-id-submit")
     assert "/login/" not in page.url, page.inner_text("body")
 
 
@@ -99,6 +101,30 @@ def browsable_body(page: Page) -> dict:
 def browsable_status(page: Page) -> str:
     """The status line the browsable API page shows, e.g. `HTTP 403 Forbidden`."""
     return page.inner_text(".response-info pre").splitlines()[0].strip()
+
+
+def log_size(server: LiveServer) -> int:
+    """Where the server's log ends now: mail printed later comes after it."""
+    return server.log_path.stat().st_size
+
+
+def mailed_link(server: LiveServer, prefix: str, *, since: int) -> str:
+    """The path of the newest link starting with `prefix` in mail the server sent.
+
+    Development mail goes to the console, so to the server's log (the logging filter
+    that hides these tokens covers log lines, not the console mail backend).
+    """
+    pattern = re.compile(rf"https?://[^/\s]+({re.escape(prefix)}[^\s\"<>]+)")
+    deadline = time.monotonic() + 15
+    while True:
+        with open(server.log_path, "rb") as log:
+            log.seek(since)
+            found = pattern.findall(log.read().decode(errors="replace"))
+        if found:
+            return found[-1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail with a {prefix} link in the server log")
+        time.sleep(0.2)
 
 
 def save_readme_screenshot(page: Page, name: str) -> Path | None:

@@ -1,5 +1,7 @@
 """One live session per user (the default policy), seen from real browsers."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -19,6 +21,11 @@ from sessions_app.models import EndReason
 
 pytestmark = pytest.mark.e2e
 
+SUPERSEDED = re.compile(
+    r"You were signed out because your account signed in on another device "
+    r"\(.+, Localhost\)\."
+)
+
 
 def test_browser_login_shows_users_list(server, open_browser):
     browser_a = open_browser("A")
@@ -33,7 +40,9 @@ def test_browser_login_shows_users_list(server, open_browser):
     expect(browser_a.locator(".navbar .dropdown-toggle")).to_have_text("alice")
 
 
-def test_login_in_second_browser_ends_first(server, open_browser):
+def test_login_in_second_browser_sends_first_to_the_login_page_told_why(
+    server, open_browser
+):
     browser_a, browser_b = open_browser("A"), open_browser("B")
     browsable_login(browser_a, server, "alice", next_path="/users/list/")
     assert browser_a.goto(server.url("/users/list/")).status == 200
@@ -41,17 +50,16 @@ def test_login_in_second_browser_ends_first(server, open_browser):
     browsable_login(browser_b, server, "alice", next_path="/users/list/")
     response = browser_a.reload()
 
-    assert response.status == 403
-    assert browsable_status(browser_a) == "HTTP 403 Forbidden"
-    assert browsable_body(browser_a) == {
-        "detail": str(SUPERSEDED_DETAIL),
-        "code": "session_superseded",
-    }
-    assert str(SUPERSEDED_DETAIL) in browser_a.inner_text("body")
-    save_readme_screenshot(browser_a, "browser-403-superseded")
-    # Django has dropped the dead cookie: from now on browser A is simply signed out.
-    assert browser_a.reload().status == 401
+    # A page (HTML) goes to the login page, which says why once; JSON keeps the 403.
+    assert response.status == 200
+    assert browser_a.url == server.url("/api-auth/login/?next=%2Fusers%2Flist%2F")
+    expect(browser_a.locator(".messages")).to_have_text(SUPERSEDED)
+    save_readme_screenshot(browser_a, "browser-signed-out")
+    browser_a.reload()
+    expect(browser_a.locator(".messages")).to_have_count(0)
+    assert api_get_in_browser(browser_a, server, "/api/v1/auth/users/me/")[0] == 401
     assert browser_b.goto(server.url("/users/list/")).status == 200
+    expect(browser_b.locator(".messages")).to_have_count(0)  # told to A only
 
 
 def test_admin_login_elsewhere_sends_first_admin_to_login(server, open_browser):
@@ -65,6 +73,7 @@ def test_admin_login_elsewhere_sends_first_admin_to_login(server, open_browser):
 
     assert browser_a.url.startswith(server.url("/admin/login/"))
     expect(browser_a.locator("#login-form")).to_be_visible()
+    expect(browser_a.locator(".messagelist")).to_have_text(SUPERSEDED)
     browser_b.goto(server.url("/admin/sessions_app/usersession/?q=admin"))
     row = browser_b.locator(f"#result_list tr:has(a[href*='{first_session}'])")
     assert row.count() == 1
@@ -83,11 +92,11 @@ def test_token_login_after_browser_login_ends_browser_session(server, open_brows
     assert browser.goto(server.url("/api/v1/auth/users/me/")).status == 200
 
     token = token_login(server, "carol")["token"]
-    response = browser.reload()
+    browser.reload()
 
-    assert response.status == 403
-    assert browsable_body(browser)["code"] == "session_superseded"
-    assert str(SUPERSEDED_DETAIL) in browser.inner_text("body")
+    # The page goes to the login page, naming the client that signed in instead.
+    assert browser.url.startswith(server.url("/api-auth/login/"))
+    expect(browser.locator(".messages")).to_contain_text("Python urllib")
     status, body = http_json(server.url("/api/v1/auth/users/me/"), token=token)
     assert status == 200
     assert body["username"] == "carol"

@@ -8,7 +8,7 @@ from e2e.helpers import http_json, token_login
 pytestmark = pytest.mark.e2e
 
 EXPECTED_TAGS = {
-    "auth",
+    "sign-in",
     "me",
     "sessions",
     "staff",
@@ -17,7 +17,7 @@ EXPECTED_TAGS = {
     "activity",
     "original routes",
 }
-LIST_MY_SESSIONS = "api_v1_auth_users_me_sessions_list"  # GET .../users/me/sessions/
+LIST_MY_SESSIONS = "sessions_list"  # GET .../users/me/sessions/
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
