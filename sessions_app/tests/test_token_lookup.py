@@ -9,15 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from sessions_app import selectors, services, token_lookup
 from sessions_app.crypto import digest
 from sessions_app.models import Transport, UserSession
+from sessions_app.tests.factories import start_session
 
 pytestmark = pytest.mark.django_db
 
 
 def start_token_session(user, **overrides) -> tuple[UserSession, str]:
-    started = services.session_start(
-        user=user,
-        transport=Transport.TOKEN,
-        login_method="password_api",
+    started = start_session(
+        user,
         user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0",
         ip_address="10.1.2.3",
         **overrides,
