@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import pyotp
 import pytest
 from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
 
@@ -391,4 +392,30 @@ def test_docs_group_operations_by_tag_each_with_a_summary(server, browsers):
     assert tags[:3] == ["sign-in", "me", "sessions"]
     assert tags[-1] == "original routes"
     assert summaries and all(summary.strip() for summary in summaries)
+    browsers.assert_clean()
+
+
+def test_two_factor_page_enrols_shows_the_codes_once_and_turns_off(server, browsers):
+    page = browsers.open("A")
+    page.goto(server.url("/account/sign-up/"))
+    page.fill("#id_username", "twofactor17")
+    page.fill("#id_mobile", "+91 90000 01718")
+    page.fill("#id_real_name", "Two Factor")
+    page.fill("#id_password", "a-good-long-passphrase-18")
+    submit(page, "#sign-up-submit")
+    expect(page.locator("#mfa-status")).to_contain_text("Off")
+
+    submit(page, link(page, "#mfa-status", "Manage two-factor sign-in"))
+    submit(page, "#mfa-enrol")
+    expect(page.locator("#qr-code svg")).to_be_visible()
+    secret = page.inner_text("#totp-secret")
+    page.fill("#id_code", pyotp.TOTP(secret).now())
+    submit(page, "#totp-confirm")
+
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    submit(page, link(page, "main", "Done"))
+    expect(page.locator("#mfa-on")).to_contain_text("10 recovery codes left")
+    submit(page, "#mfa-disable")
+    assert page.url == server.url("/account/devices/")
+    expect(page.locator("#mfa-status")).to_contain_text("Off")
     browsers.assert_clean()

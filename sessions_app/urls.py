@@ -1,5 +1,6 @@
 from django.urls import path
 
+from mfa.pages import TwoFactorPage
 from sessions_app.views import browser, me, pages, signin, spa, staff, tokens
 
 app_name = "sessions"
@@ -109,6 +110,7 @@ account_page_urlpatterns = [
     path("password/", pages.PasswordChangePage.as_view(), name="password-change"),
     path("email/", pages.EmailChangePage.as_view(), name="email-change"),
     path("sign-up/", pages.SignUpPage.as_view(), name="sign-up"),
+    path("two-factor/", TwoFactorPage.as_view(), name="two-factor"),
     path(
         "password/reset/",
         pages.PasswordResetRequestPage.as_view(),
