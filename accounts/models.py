@@ -30,7 +30,12 @@ class UserManager(DjangoUserManager):
         key = username_key(username)
         if key is None:
             raise self.model.DoesNotExist
-        return self.get(username__iexact=key)
+        return self.with_username_key(key).get()
+
+    def with_username_key(self, key: str) -> "models.QuerySet[User]":
+        """Users whose username is this key: LOWER(username) = key, through the
+        case-insensitive unique index (`iexact`'s UPPER() would scan the table)."""
+        return self.alias(username_lower=Lower("username")).filter(username_lower=key)
 
 
 class User(AbstractUser):

@@ -21,7 +21,7 @@ def normalize_mobile(raw: str) -> str | None:
 def user_exists_with_username(username: str) -> bool:
     """Tell whether the username is taken, by its normalised form (`username_key`)."""
     key = username_key(username)
-    return key is not None and User.objects.filter(username__iexact=key).exists()
+    return key is not None and User.objects.with_username_key(key).exists()
 
 
 def user_exists_with_mobile(mobile: str) -> bool:
@@ -33,7 +33,7 @@ def user_exists_with_mobile(mobile: str) -> bool:
 def user_get_by_username(username: str) -> User | None:
     """Return the user this username names in any case or form (`username_key`)."""
     key = username_key(username)
-    return User.objects.filter(username__iexact=key).first() if key else None
+    return User.objects.with_username_key(key).first() if key else None
 
 
 def user_list_for_password_reset(email: str) -> QuerySet[User]:
