@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from accounts import services
 from accounts.models import User
@@ -142,3 +143,14 @@ def test_user_ensure_resets_its_own_user(make_user):
     user.refresh_from_db()
     assert user.check_password("demo-pass-word-1")
     assert user.is_active and user.is_staff and user.is_superuser
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="query plans are PostgreSQL's"
+)
+def test_username_lookup_uses_the_case_insensitive_unique_index(make_user):
+    make_user(username="ptix")
+
+    plan = User.objects.with_username_key("ptix").explain()
+
+    assert "accounts_user_username_ci_unique" in plan
