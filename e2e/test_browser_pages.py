@@ -182,9 +182,10 @@ def test_signing_out_another_device_from_the_devices_page(
 ):
     server = server_two_sessions
     browser_a, browser_b = browsers.open("A"), browsers.open("B")
-    browsable_login(browser_a, server, "alice", next_path="/users/list/")
+    # bob: e2e/test_logout_and_session_list.py counts alice's sessions on this server
+    browsable_login(browser_a, server, "bob", next_path="/users/list/")
     session_a = current_session_id(browser_a, server)
-    browsable_login(browser_b, server, "alice", next_path="/account/devices/")
+    browsable_login(browser_b, server, "bob", next_path="/account/devices/")
 
     row_a = browser_b.locator(f"#session-{session_a}")
     expect(browser_b.locator("#sessions .this-device")).to_have_count(1)
