@@ -1,5 +1,5 @@
 """Benchmark-only settings: production settings plus DRF's stock token app and the
-four bench views (bench/urls.py), so the project's own code stays free of them."""
+bench views (bench/urls.py), so the project's own code stays free of them."""
 
 from config.settings import *  # noqa: F403
 from config.settings import INSTALLED_APPS

@@ -1,4 +1,4 @@
-"""The project's URLs plus the four bench views (bench.settings only)."""
+"""The project's URLs plus the bench views (bench.settings only)."""
 
 from django.urls import path
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("bench/drf-token/", views.DrfTokenView.as_view()),
     path("bench/session-token/", views.SessionTokenView.as_view()),
     path("bench/unprepared/", views.UnpreparedSessionTokenView.as_view()),
+    path("bench/drf-me/", views.DrfMeView.as_view()),
     *project_urls.urlpatterns,
 ]
 

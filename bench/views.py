@@ -1,14 +1,18 @@
-"""One tiny view behind four kinds of authentication, for `make bench`."""
+"""Bench-only views for `make bench`: one tiny view behind four kinds of
+authentication, and the stock-DRF peer of `GET /api/v1/auth/users/me/`."""
 
 from rest_framework.authentication import TokenAuthentication as DrfTokenAuthentication
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.generics import RetrieveAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import ModelSerializer
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.serializers import UserSerializer
 from sessions_app import services
 from sessions_app.authentication import TokenAuthentication
 from sessions_app.crypto import digest
@@ -66,3 +70,25 @@ class UnpreparedSessionTokenView(SessionTokenView):
     """The same, with the token statement never prepared."""
 
     authentication_classes = [UnpreparedTokenAuthentication]
+
+
+class DrfUserSerializer(ModelSerializer):
+    """The user fields of our `/me/`, as plain DRF writes them: a `ModelSerializer`."""
+
+    class Meta:
+        model = User
+        fields = UserSerializer.Meta.fields
+        read_only_fields = fields
+
+
+class DrfMeView(RetrieveAPIView):
+    """The stock-DRF peer of our `/me/`: the signed-in user through a ModelSerializer,
+    behind DRF's stock `rest_framework.authtoken` token (what a team writes with plain
+    DRF)."""
+
+    authentication_classes = [DrfTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    serializer_class = DrfUserSerializer
+
+    def get_object(self) -> User:
+        return self.request.user

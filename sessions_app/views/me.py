@@ -35,6 +35,9 @@ from sessions_app.serializers import (
     SecurityEventSerializer,
     SessionListQuerySerializer,
     SessionSerializer,
+    current_user_representation,
+    security_event_representation,
+    session_representation,
 )
 
 
@@ -44,8 +47,7 @@ class MeView(APIView):
     def _answer(
         self, request: Request, status_code: int = status.HTTP_200_OK
     ) -> Response:
-        context = {"current_session": request.auth, "request": request}
-        body = CurrentUserSerializer(request.user, context=context).data
+        body = current_user_representation(request.user, session=request.auth)
         return Response(body, status=status_code)
 
     @swagger_auto_schema(responses={200: CurrentUserSerializer})
@@ -149,7 +151,12 @@ class SessionViewSet(
 
     @swagger_auto_schema(query_serializer=SessionListQuerySerializer)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        # SessionSerializer's output, written out (the hot read-only answer).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        current = request.auth
+        return self.get_paginated_response(
+            [session_representation(s, current_session=current) for s in page]
+        )
 
     @swagger_auto_schema(
         operation_id="sessions_end", responses={200: EndedSessionSerializer}
@@ -192,3 +199,10 @@ class SecurityEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return SecurityEvent.objects.none()
         return selectors.security_event_list_for_user(user_id=self.request.user.pk)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # SecurityEventSerializer's output, written out (the hot read-only answer).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(
+            [security_event_representation(event) for event in page]
+        )
