@@ -18,10 +18,9 @@ from sessions_app.tests.factories import CHROME_ON_WINDOWS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# (verb, table) of each statement, in order: 11 statements, BEGIN and COMMIT.
+# (verb, table) of each statement, in order: 10 statements, BEGIN and COMMIT.
 LOGIN_STATEMENTS = [
-    ("SELECT", "accounts_user"),  # the account the username names (guessing limits)
-    ("SELECT", "accounts_user"),  # authenticate(): the backend reads it again
+    ("SELECT", "accounts_user"),  # the account the username names (limits, password)
     ("SELECT", "mfa_totpdevice"),  # two-factor on? (no: the session starts now)
     ("BEGIN", ""),  # session_start; SQLite: BEGIN IMMEDIATE
     ("UPDATE", "accounts_user"),  # last_login, and the row lock of the policy
@@ -48,7 +47,7 @@ def shape(sql: str) -> tuple[str, str]:
     return verb, table[1] if table else ""
 
 
-def test_token_login_that_ends_another_session_runs_11_statements_in_a_transaction(
+def test_token_login_that_ends_another_session_runs_10_statements_in_a_transaction(
     make_user, token_client, settings, django_assert_num_queries
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

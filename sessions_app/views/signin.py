@@ -78,6 +78,8 @@ def password_login(request: Request, data: dict) -> User:
         request, user=named, device_credential=data.get("device_token"), **credentials
     )
     attempt.reserve()
+    if named is not None:  # the backend checks it without reading it again
+        credentials["account"] = named
     user = authenticate(request, password=data["password"], **credentials)
     if user is None:
         attempt.failed(request)
