@@ -38,11 +38,12 @@ test: setup
 	exit $$status
 
 # Real-browser tests (e2e/, not in `make test`): Debian's chromium, installed when missing,
-# driven by Playwright against servers the tests start on 127.0.0.1.
+# driven by Playwright against servers the tests start on 127.0.0.1 (one file through
+# nginx with TLS, also installed when missing).
 .PHONY: e2e
-e2e: setup
+e2e: setup nginx
 	@$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet -r requirements.txt
-	bash e2e/install_chromium.sh
+	$(APT_INSTALL) /usr/bin/chromium chromium fonts-liberation
 	@$(PY) -m pytest e2e -m e2e $(E2E_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no e2e tests" >&2; exit 1; fi; \
 	exit $$status
@@ -83,15 +84,34 @@ check: setup
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db* staticfiles
 
-# Production stack on this machine: gunicorn + whitenoise, PostgreSQL, Redis, DEBUG off,
-# plain HTTP on $(HOST):$(PORT). Env overrides any default (see the README, Deployment).
-.PHONY: serve bench soak soak-short
-serve: setup
-	GUNICORN_BIND=$(HOST):$(PORT) $(PY) serving/serve.py
+# Debian packages installed when missing, by one script: deploy/apt-install-missing.sh.
+APT_INSTALL := bash deploy/apt-install-missing.sh
 
-# gunicorn (2 sync workers) on a fresh PostgreSQL database, wrk as the load generator.
+# The production topology on this machine (README, Deployment): nginx with TLS on
+# 127.0.0.1:PORT (default 8443; HTTP_PORT, default 8080, redirects), the sign-in pool,
+# the API pool and the task worker, PostgreSQL, Redis, DEBUG off. Ctrl-C stops all.
+# `serve-http`: today's plain gunicorn on $(HOST):$(PORT), no nginx.
+.PHONY: serve serve-http nginx bench bench-storm soak soak-short
+SERVE_PORT := $(if $(filter command line environment,$(origin PORT)),$(PORT),8443)
+serve: setup nginx
+	PORT=$(SERVE_PORT) $(PY) serving/serve.py
+
+serve-http: setup
+	GUNICORN_BIND=$(HOST):$(PORT) $(PY) serving/serve.py --http
+
+nginx:
+	$(APT_INSTALL) /usr/sbin/nginx nginx
+
+# gunicorn (2 sync workers) on a fresh PostgreSQL database, wrk as the load generator;
+# then the login storm through nginx (bench-storm).
 bench: setup
 	$(PY) bench/auth_bench.py $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-storm
+
+# /me/ p99 alone and while 10 clients log in continuously, through nginx in front of
+# the sign-in and API pools (fresh PostgreSQL database). README, "Sign-in bulkhead".
+bench-storm: setup nginx
+	$(PY) bench/storm_bench.py $(BENCH_STORM_ARGS)
 
 # 200 users on several devices for 5 minutes (soak-short: 30 s), then consistency checks.
 soak: setup
@@ -126,7 +146,7 @@ chaos: setup
 # (as `make e2e` does for chromium).
 .PHONY: pgbouncer
 pgbouncer:
-	bash serving/install_pgbouncer.sh
+	$(APT_INSTALL) /usr/sbin/pgbouncer pgbouncer
 
 # end_expired_sessions on 100,000 expired sessions, purge_sessions on 100,000 and
 # 1,000,000 ended ones (fresh PostgreSQL databases), under /usr/bin/time -v. README,

@@ -52,3 +52,21 @@ class ReloadsAreNotErrors(Logger):
 
 
 logger_class = ReloadsAreNotErrors
+
+
+DRAIN_LIMIT = 1024 * 1024  # nginx's client_max_body_size (deploy/nginx/)
+
+
+def post_request(worker, req, environ: dict, resp) -> None:
+    """Read the rest of a body refused with 413 (up to 1 MiB) before the socket closes.
+
+    The app answers 413 without reading the body; closing a socket with unread bytes
+    sends a TCP reset, and nginx then loses the answer it was reading (a 502 or a cut
+    body instead of the JSON 413).
+    """
+    body = environ.get("wsgi.input")
+    if body is None or resp is None or not str(resp.status).startswith("413"):
+        return
+    left = DRAIN_LIMIT
+    while left > 0 and (chunk := body.read(min(64 * 1024, left))):
+        left -= len(chunk)

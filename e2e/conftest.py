@@ -1,9 +1,10 @@
 """Real-browser end-to-end tests: `make e2e`, never part of `make test`.
 
-Debian's chromium (`e2e/install_chromium.sh` installs it), driven by Playwright, against
-`manage.py runserver` on 127.0.0.1 that these fixtures start on a fresh SQLite database
-(migrated and seeded with the demo users), one server per session policy. A failing test
-leaves a screenshot of each of its browsers (and the server's log) in e2e/artifacts/.
+Debian's chromium (`deploy/apt-install-missing.sh` installs it), driven by Playwright,
+against `manage.py runserver` on 127.0.0.1 that these fixtures start on a fresh SQLite
+database (migrated and seeded with the demo users), one server per session policy
+(test_https_proxy.py: gunicorn behind nginx over HTTPS instead). A failing test leaves a
+screenshot of each of its browsers (and the server's log) in e2e/artifacts/.
 """
 
 import os
@@ -105,7 +106,7 @@ def chromium() -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"{CHROMIUM} is missing: `make e2e` installs Debian's chromium "
-            "(e2e/install_chromium.sh)",
+            "(deploy/apt-install-missing.sh)",
             pytrace=False,
         )
     with sync_playwright() as playwright:

@@ -113,10 +113,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+def http_get(
+    port: int,
+    path: str,
+    timeout: float = 5.0,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=dict(headers or {}))
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -166,6 +171,8 @@ class ServerProcess:
     name = "server"
     start_seconds = 60
     port_taken_messages = ("already in use", "Connection in use")
+    # Behind a proxy that ends TLS, the health check says it came over HTTPS.
+    health_headers: Mapping[str, str] = {}
 
     def __init__(
         self,
@@ -224,7 +231,9 @@ class ServerProcess:
                     f"{log_tail(self.log_path)}"
                 )
             try:
-                status, _ = http_get(self.port, "/api/v1/health/", timeout=2)
+                status, _ = http_get(
+                    self.port, "/api/v1/health/", timeout=2, headers=self.health_headers
+                )
                 if status == 200:
                     return
             except OSError:
@@ -253,7 +262,7 @@ class ServerProcess:
 
 
 class Gunicorn(ServerProcess):
-    """gunicorn with gunicorn.conf.py and `workers` workers."""
+    """gunicorn with gunicorn.conf.py and `workers` workers, at CPU priority `nice`."""
 
     name = "gunicorn"
 
@@ -265,15 +274,21 @@ class Gunicorn(ServerProcess):
         port: int | None = None,
         extra_args: tuple[str, ...] = (),
         log_path: Path | None = None,
+        nice: int = 0,
     ) -> None:
         super().__init__(
             env={**env, "WEB_CONCURRENCY": str(workers)}, port=port, log_path=log_path
         )
         self.extra_args = extra_args
+        self.nice = nice
 
     def command(self) -> list[str]:
         self.env["GUNICORN_BIND"] = f"127.0.0.1:{self.port}"
-        return [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", *self.extra_args]
+        niced = ["nice", "-n", str(self.nice)] if self.nice else []  # nice execs it
+        return [
+            *niced,
+            *[PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", *self.extra_args],
+        ]
 
     def worker_pids(self) -> set[int]:
         """Return the pids of the master's worker processes."""
