@@ -355,7 +355,11 @@ class ProxyStack:
 
 
 def main() -> None:
-    """`--render`: print the configuration for the ports and certificate in the env."""
+    """`--render`: print the configuration for the env's ports, certificate, upstreams.
+
+    PORT, HTTP_PORT, NGINX_TLS_CERT / NGINX_TLS_KEY, SIGNIN_UPSTREAM, API_UPSTREAM,
+    NGINX_LISTEN (the address to listen on) and NGINX_RUNTIME (pid, logs, temp files).
+    """
     if sys.argv[1:] != ["--render"]:
         sys.exit("usage: python serving/proxy.py --render")
     import django
@@ -363,7 +367,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     env = os.environ
-    runtime = ROOT / ".serve" / "nginx"
+    runtime = Path(env.get("NGINX_RUNTIME") or ROOT / ".serve" / "nginx")
     cert, key = tls_files(env, ROOT / ".serve" / "tls")
     sys.stdout.write(
         render(
@@ -374,6 +378,7 @@ def main() -> None:
             api_upstream=env.get("API_UPSTREAM", "127.0.0.1:8002"),
             tls_cert=cert,
             tls_key=key,
+            listen_host=env.get("NGINX_LISTEN", "127.0.0.1"),
         )
     )
 
