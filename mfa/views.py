@@ -1,5 +1,6 @@
 """Two-factor sign-in over the API: enrol, sign in with a code, staff reset."""
 
+from collections.abc import Callable
 from functools import partial
 
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from sessions_app.serializers import (
     BrowserLoginResponseSerializer,
     LoginResponseSerializer,
 )
+from sessions_app.services import SessionStart
 from sessions_app.views.signin import token_login_answer, token_login_start
 from sessions_app.views.spa import cookie_login_answer, cookie_login_start
 
@@ -152,6 +154,32 @@ class RecoveryCodesView(APIView):
         return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
 
 
+def _finish_login(
+    request: Request, transport: str, start: Callable[..., SessionStart]
+) -> SessionStart:
+    """Check the second factor of a pending login and start its session (either
+    transport): 400 `mfa_token_invalid` for an unknown token, `invalid_code` for a
+    wrong code, under the guessing limits."""
+    serializer = MfaLoginSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    user = selectors.mfa_login_pending_user(
+        token=data["mfa_token"], transport=transport
+    )
+    if user is None:
+        raise MfaTokenInvalid()
+    with code_attempt(request, user=user, device_credential=data.get("device_token")):
+        return services.mfa_login_finish(
+            mfa_token=data["mfa_token"],
+            transport=transport,
+            start=partial(start, request),
+            code=data.get("code"),
+            recovery_code=data.get("recovery_code"),
+            force=data["force"],
+            **request_origin(request)._asdict(),
+        )
+
+
 class LoginMfaView(PublicAPIView):
     """Finish a sign-in with two factors: the 202's `mfa_token` and one code.
 
@@ -175,26 +203,7 @@ class LoginMfaView(PublicAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = MfaLoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        user = selectors.mfa_login_pending_user(
-            token=data["mfa_token"], transport=Transport.TOKEN
-        )
-        if user is None:
-            raise MfaTokenInvalid()
-        with code_attempt(
-            request, user=user, device_credential=data.get("device_token")
-        ):
-            started = services.mfa_login_finish(
-                mfa_token=data["mfa_token"],
-                transport=Transport.TOKEN,
-                start=partial(token_login_start, request),
-                code=data.get("code"),
-                recovery_code=data.get("recovery_code"),
-                force=data["force"],
-                **request_origin(request)._asdict(),
-            )
+        started = _finish_login(request, Transport.TOKEN, token_login_start)
         return token_login_answer(request, started)
 
 
@@ -220,26 +229,7 @@ class SpaLoginMfaView(PublicAPIView):
     )
     def post(self, request: Request) -> Response:
         CookieSessionAuthentication().enforce_csrf(request)  # as the password step
-        serializer = MfaLoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        user = selectors.mfa_login_pending_user(
-            token=data["mfa_token"], transport=Transport.COOKIE
-        )
-        if user is None:
-            raise MfaTokenInvalid()
-        with code_attempt(
-            request, user=user, device_credential=data.get("device_token")
-        ):
-            started = services.mfa_login_finish(
-                mfa_token=data["mfa_token"],
-                transport=Transport.COOKIE,
-                start=partial(cookie_login_start, request),
-                code=data.get("code"),
-                recovery_code=data.get("recovery_code"),
-                force=data["force"],
-                **request_origin(request)._asdict(),
-            )
+        started = _finish_login(request, Transport.COOKIE, cookie_login_start)
         return cookie_login_answer(started)
 
 
