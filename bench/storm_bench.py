@@ -2,6 +2,7 @@
 
     python bench/storm_bench.py                 # what `make bench` runs
     python bench/storm_bench.py --rounds 5 --seconds 5 --clients 10
+    python bench/storm_bench.py --signin-workers 0   # no bulkhead: one pool for all
 
 The production topology of `make serve` (serving/proxy.py) on a fresh PostgreSQL
 database (dropped afterwards): nginx with TLS in front of the sign-in pool
@@ -192,6 +193,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4, help="wrk's for /me/")
+    parser.add_argument(
+        "--signin-workers",
+        type=int,
+        default=None,
+        help="the sign-in pool's size (default SIGNIN_CONCURRENCY or cores); 0: no "
+        "sign-in pool, the API pool answers logins too (the comparison)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 past the target")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -219,8 +227,10 @@ def main() -> None:
     env.pop("DJANGO_SETTINGS_MODULE", None)  # config.settings, never bench.settings
     env.update(PROXIED_PRODUCTION, DJANGO_EMAIL_BACKEND=DEFAULT_EMAIL_BACKEND)
     signin, api = signin_workers(env), api_workers(env)
+    if args.signin_workers is not None:
+        signin = args.signin_workers
     print(
-        f"storm bench: nginx (TLS) -> sign-in pool {signin} worker(s) at nice 10 + "
+        f"storm bench: nginx (TLS) -> sign-in pool {signin or 'none'} (nice 10) + "
         f"API pool {api}, PostgreSQL {database_name(url)}; {args.rounds} rounds x "
         f"({args.seconds} s alone + {args.seconds} s with {args.clients} clients "
         f"logging in), wrk -c{args.connections} on /me/",
@@ -231,7 +241,9 @@ def main() -> None:
     try:
         manage("migrate", "--noinput", env=env, quiet=True)
         with tempfile.TemporaryDirectory(prefix="storm-") as runtime:
-            with ProxyStack(env=env, runtime=Path(runtime)) as stack:
+            with ProxyStack(
+                env=env, runtime=Path(runtime), signin_pool=signin
+            ) as stack:
                 reader = register_and_log_in(stack.port, "reader", "+919800000000")
                 stormers = [f"stormer{n}" for n in range(args.clients)]
                 for n, name in enumerate(stormers, start=1):

@@ -273,6 +273,8 @@ class ProxyStack:
 
     `env` is the app's environment (production settings, database, Redis); the pools'
     sizes come from SIGNIN_CONCURRENCY and WEB_CONCURRENCY in it, or the arguments.
+    `signin_pool=0` starts no sign-in pool: the API pool answers every route, for the
+    storm bench's comparison.
     """
 
     def __init__(
@@ -298,18 +300,20 @@ class ProxyStack:
         logs = {"signin": None, "api": None}
         if quiet:
             logs = {pool: runtime / f"{pool}-gunicorn.log" for pool in logs}
-        self.signin = Gunicorn(
-            env={**self.env, **(signin_env or {})},
-            workers=signin_pool or signin_workers(self.env),
-            nice=SIGNIN_NICE,
-            log_path=logs["signin"],
-        )
+        self.signin = None
+        if signin_pool != 0:
+            self.signin = Gunicorn(
+                env={**self.env, **(signin_env or {})},
+                workers=signin_pool or signin_workers(self.env),
+                nice=SIGNIN_NICE,
+                log_path=logs["signin"],
+            )
         self.api = Gunicorn(
             env={**self.env, **(api_env or {})},
             workers=api_pool or api_workers(self.env),
             log_path=logs["api"],
         )
-        for pool in (self.signin, self.api):
+        for pool in filter(None, (self.signin, self.api)):
             pool.health_headers = {"X-Forwarded-Proto": "https"}  # no SSL redirect
         self.https_port = https_port
         self.http_port = http_port
@@ -320,13 +324,15 @@ class ProxyStack:
     def __enter__(self) -> "ProxyStack":
         cert, key = tls_files(self.env, self.runtime / "tls")
         try:
-            self.signin.__enter__()
+            if self.signin is not None:
+                self.signin.__enter__()
             self.api.__enter__()
+            signin = self.signin or self.api
             self.nginx = Nginx(
                 runtime=self.runtime / "nginx",
                 tls_cert=cert,
                 tls_key=key,
-                signin_upstream=f"127.0.0.1:{self.signin.port}",
+                signin_upstream=f"127.0.0.1:{signin.port}",
                 api_upstream=f"127.0.0.1:{self.api.port}",
                 https_port=self.https_port,
                 http_port=self.http_port,
