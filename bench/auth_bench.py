@@ -50,19 +50,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from serving.runner import (  # noqa: E402  (the project root is on the path now)
+from bench.common import (  # noqa: E402  (the project root is on the path now)
+    BenchClient,
+    database_url,
+    fresh_database,
+    run_child,
+    write_results,
+)
+from serving.runner import (  # noqa: E402
     PLAIN_HTTP_PRODUCTION,
-    PYTHON,
-    ROOT,
     Gunicorn,
-    database_drop,
-    database_ensure,
     database_name,
     manage,
-    with_database,
 )
 
-RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench-password-2026-long"
 READER = "benchreader"
 STAFF = "benchstaff"
@@ -233,21 +234,6 @@ def child_count_queries() -> dict:
     )
     counted["logout"] = measure(lambda: fourth.post("/api/v1/auth/logout/"))
     return counted
-
-
-def run_child(name: str, env: dict) -> dict:
-    result = subprocess.run(
-        [PYTHON, __file__, "--child", name],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise RuntimeError(f"bench child {name!r} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # ---- load generation and measurement -------------------------------------------------
@@ -422,30 +408,10 @@ def bench_env(url: str) -> dict[str, str]:
     }
 
 
-def http_login(port: int, username: str) -> str:
-    import http.client
-
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(
-            "POST",
-            "/api/v1/auth/login/",
-            body=json.dumps({"username": username, "password": PASSWORD}),
-            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
-        )
-        response = connection.getresponse()
-        body = json.loads(response.read())
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise RuntimeError(f"bench login failed: {response.status} {body}")
-    return body["token"]
-
-
 def measure(args: argparse.Namespace, url: str, env: dict, wrk: str) -> dict:
-    seeded = run_child("seed", env)
+    seeded = run_child(__file__, "seed", env)
     manage("populate", str(MEMBERS), "--seed", "1", env=env, quiet=True)
-    queries = run_child("count_queries", env)
+    queries = run_child(__file__, "count_queries", env)
     with (
         tempfile.TemporaryDirectory() as scratch,
         Gunicorn(
@@ -453,8 +419,9 @@ def measure(args: argparse.Namespace, url: str, env: dict, wrk: str) -> dict:
         ) as server,
     ):
         meter = CpuMeter(server, database_name(url))
-        ours = http_login(server.port, READER)
-        staff = http_login(server.port, STAFF)
+        client = BenchClient(server.port, USER_AGENT)
+        ours = client.login(READER, PASSWORD)
+        staff = client.login(STAFF, PASSWORD)
         credentials = {
             None: [],
             "drf": [f"Authorization: Token {seeded['drf_token']}"],
@@ -588,10 +555,7 @@ def main() -> None:
     args.seconds = max(1, min(args.seconds, 120))  # every loop bounded in time
     args.rounds = max(1, min(args.rounds, 10))
     wrk = ensure_wrk()
-    admin_url = os.environ.get(
-        "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    url = with_database(admin_url, f"bench_auth_{os.getpid()}_{int(time.time())}")
+    url = database_url("bench_auth")
     env = bench_env(url)
     print(
         f"make bench: gunicorn {args.workers} sync workers, PostgreSQL "
@@ -599,24 +563,15 @@ def main() -> None:
         f"{args.seconds} s per scenario",
         flush=True,
     )
-    database_ensure(url)
-    try:
-        manage("migrate", "--noinput", env=env, quiet=True)
+    with fresh_database(url, env=env):
         manage("collectstatic", "--noinput", env=env, quiet=True)
         measured = measure(args, url, env, wrk)
-    finally:
-        database_drop(url)
     summary = summarise(measured["runs"])
     missed = report(summary, measured["queries"])
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"auth-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(
-        json.dumps(
-            {"args": vars(args), "summary": summary, "queries": measured["queries"]},
-            indent=2,
-        )
+    write_results(
+        "auth",
+        {"args": vars(args), "summary": summary, "queries": measured["queries"]},
     )
-    print(f"\nwritten to {out.relative_to(ROOT)}")
     if missed and args.strict:
         sys.exit(1)
 

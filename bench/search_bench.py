@@ -28,11 +28,8 @@ most 1,000) and `--max-seconds` for the whole measuring.
 """
 
 import argparse
-import http.client
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,20 +38,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from serving.runner import (  # noqa: E402  (the project root is on the path now)
-    PLAIN_HTTP_PRODUCTION,
-    PYTHON,
-    ROOT,
-    Gunicorn,
-    clean_env,
-    database_drop,
-    database_ensure,
-    database_name,
-    manage,
-    with_database,
+from bench.common import (  # noqa: E402  (the project root is on the path now)
+    BenchClient,
+    Timings,
+    bench_parser,
+    child_answered,
+    database_url,
+    first_page_plan,
+    fresh_database,
+    print_latency_table,
+    print_plans,
+    print_targets,
+    rounds,
+    run_child,
+    server_env,
+    write_results,
 )
+from serving.runner import Gunicorn, database_name  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 TARGET_MS = 100.0
 TARGETED = ("user", "ip", "kind_day")
 PAGE = "page_size=50"
@@ -64,7 +65,6 @@ MEMBER_PREFIX = "searchmember"
 ATTACKERS = 200
 DAYS = 365
 USER_AGENT = "search-bench/1.0"
-PLAN_LINES = ("Scan", "Sort", "Limit", "Aggregate", "Execution Time")
 
 # One INSERT: member k (of n) gets events spread over a year; 1 in 10 is a failed login
 # from one of 200 addresses in 203.0.113.0/24, the rest come from 10.x.y.{1,2,3}.
@@ -160,8 +160,6 @@ def child_plans(arguments: str) -> dict:
     from ipaddress import ip_network
 
     from django.core.paginator import Paginator
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from sessions_app.selectors import security_event_search
 
@@ -177,75 +175,13 @@ def child_plans(arguments: str) -> dict:
         },
         "cidr": {"ip": ip_network("203.0.113.0/24"), "kind": "login_failed"},
     }
-    plans = {}
-    for name, filters in searches.items():
-        with CaptureQueriesContext(connection) as captured:
-            page = Paginator(security_event_search(**filters), 50).page(1)
-            rows = len(list(page))
-        statements = []
-        with connection.cursor() as cursor:
-            for query in captured.captured_queries:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
-                plan = [line for (line,) in cursor.fetchall()]
-                statements.append({"sql": query["sql"], "plan": plan})
-        plans[name] = {
-            "count": page.paginator.count,
-            "rows": rows,
-            "statements": statements,
-        }
-    return plans
-
-
-def run_child(name: str, argument: str, env: dict, timeout: float = 600) -> object:
-    result = subprocess.run(
-        [PYTHON, __file__, "--child", name, "--child-arg", argument],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise RuntimeError(f"bench child {name!r} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return {
+        name: first_page_plan(Paginator(security_event_search(**filters), 50))
+        for name, filters in searches.items()
+    }
 
 
 # ---- HTTP ---------------------------------------------------------------------------
-
-
-def request(
-    port: int, method: str, path: str, *, token: str = "", body: dict | None = None
-) -> tuple[int, bytes, float]:
-    """Send one request on a new connection; return status, body and milliseconds."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    payload = None
-    if body is not None:
-        payload = json.dumps(body)
-        headers["Content-Type"] = "application/json"
-    began = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body=payload, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-    finally:
-        connection.close()
-    return response.status, data, (time.perf_counter() - began) * 1000
-
-
-def login(port: int) -> str:
-    status, data, _ = request(
-        port,
-        "POST",
-        "/api/v1/auth/login/",
-        body={"username": STAFF, "password": PASSWORD},
-    )
-    if status != 200:
-        raise RuntimeError(f"bench login failed: {status} {data[:200]}")
-    return json.loads(data)["token"]
 
 
 def scenario_paths(number: int, members: int) -> list[tuple[str, str]]:
@@ -268,57 +204,28 @@ def scenario_paths(number: int, members: int) -> list[tuple[str, str]]:
 
 
 def measure(args: argparse.Namespace, env: dict, log_dir: str) -> dict:
-    names = [name for name, _ in scenario_paths(0, args.members)]
-    timings: dict[str, list[float]] = {name: [] for name in names}
-    counts: dict[str, list[int]] = {name: [] for name in names}
+    timings = Timings(name for name, _ in scenario_paths(0, args.members))
     with Gunicorn(
         env=env, workers=args.workers, log_path=Path(log_dir) / "gunicorn.log"
     ) as server:
-        token = login(server.port)
+        client = BenchClient(server.port, USER_AGENT)
+        token = client.login(STAFF, PASSWORD)
         for warm in range(2 * args.workers):  # each worker's connection and plans
             for _, path in scenario_paths(10_000 + warm, args.members):
-                request(server.port, "GET", path, token=token)
-        deadline = time.monotonic() + args.max_seconds
-        for number in range(args.requests):
-            if time.monotonic() > deadline:
-                print(f"  stopped after {number} rounds: --max-seconds reached")
-                break
+                client.request("GET", path, token=token)
+        for number in rounds(args.requests, args.max_seconds):
             for name, path in scenario_paths(number, args.members):
-                status, data, ms = request(server.port, "GET", path, token=token)
-                if status != 200:
-                    raise RuntimeError(f"{name}: HTTP {status} {data[:200]}")
-                timings[name].append(ms)
-                if name != "health":
-                    body = json.loads(data)
-                    assert len(body["results"]) == min(50, body["count"]), name
-                    counts[name].append(body["count"])
-    summary = {}
-    for name, values in timings.items():
-        summary[name] = {
-            "requests": len(values),
-            "median_ms": round(statistics.median(values), 2),
-            "p90_ms": round(statistics.quantiles(values, n=10)[-1], 2),
-            "max_ms": round(max(values), 2),
-        }
-        if counts[name]:
-            summary[name]["count_median"] = statistics.median(counts[name])
-    return summary
+                data, ms = client.get_ok(name, path, token=token)
+                if name == "health":
+                    timings.add(name, ms)
+                    continue
+                body = json.loads(data)
+                assert len(body["results"]) == min(50, body["count"]), name
+                timings.add(name, ms, body["count"])
+    return timings.summary()
 
 
 # ---- the run ------------------------------------------------------------------------
-
-
-def bench_env(url: str) -> dict[str, str]:
-    return clean_env(
-        **PLAIN_HTTP_PRODUCTION,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=url,
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
-        DJANGO_CACHE_PREFIX=f"bench-search-{os.getpid()}-{int(time.time())}",
-        DJANGO_SECRET_KEY="bench-only-secret-key-not-for-production-" + "x" * 30,
-        DJANGO_LOG_LEVEL="WARNING",
-        GUNICORN_ACCESS_LOG="",
-    )
 
 
 def report(figures: dict) -> None:
@@ -327,53 +234,26 @@ def report(figures: dict) -> None:
         f"\nseed: {seed['events']:,} events inserted in {seed['insert_seconds']} s "
         f"(users {seed['users_seconds']} s, VACUUM ANALYZE {seed['analyze_seconds']} s)"
     )
-    print(f"\n{'scenario':<10} {'requests':>8} {'median ms':>10} {'p90 ms':>8} "
-          f"{'max ms':>8} {'count':>7}")  # fmt: skip
-    for name, row in figures["http"].items():
-        count = row.get("count_median", "")
-        print(
-            f"{name:<10} {row['requests']:>8} {row['median_ms']:>10} "
-            f"{row['p90_ms']:>8} {row['max_ms']:>8} {count!s:>7}"
-        )
-    for name, plan in figures["plans"].items():
-        print(f"\n{name}: count {plan['count']}, {plan['rows']} rows on page 1")
-        for statement in plan["statements"]:
-            print(f"  {statement['sql'][:100]} ...")
-            for line in statement["plan"]:  # the whole plan is in the JSON
-                if any(word in line for word in PLAN_LINES):
-                    print(f"    {line.strip()[:110]}")
-    print()
-    for name in TARGETED:
-        median = figures["http"][name]["median_ms"]
-        verdict = "met" if median < TARGET_MS else "MISSED"
-        print(f"{name}: median {median} ms (target < {TARGET_MS:.0f} ms): {verdict}")
+    print_latency_table(figures["http"])
+    print_plans(figures["plans"])
+    print_targets(figures["http"], TARGETED, TARGET_MS)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200, help="per scenario")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=180)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--child-arg", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        import django
-
-        django.setup()
-        children = {"seed": child_seed, "plans": child_plans}
-        print(json.dumps(children[args.child](args.child_arg)))
+    if child_answered(args, {"seed": child_seed, "plans": child_plans}):
         return
     args.requests = max(10, min(args.requests, 1000))
     args.members = max(100, min(args.members, 100_000))
     args.events = max(1000, min(args.events, 5_000_000))
-    admin_url = os.environ.get(
-        "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    url = with_database(admin_url, f"bench_search_{os.getpid()}_{int(time.time())}")
-    env = bench_env(url)
+    url = database_url("bench_search")
+    env = server_env(url, "search")
     print(
         f"make bench-search: {args.events:,} security events of {args.members:,} "
         f"members, PostgreSQL {database_name(url)}, gunicorn {args.workers} sync "
@@ -381,24 +261,18 @@ def main() -> None:
         flush=True,
     )
     figures: dict = {"args": vars(args), "load_average_before": os.getloadavg()}
-    database_ensure(url)
-    try:
-        manage("migrate", "--noinput", env=env, quiet=True)
-        figures["seed"] = run_child("seed", f"{args.members},{args.events}", env)
+    with fresh_database(url, env=env):
+        seeding = f"{args.members},{args.events}"
+        figures["seed"] = run_child(__file__, "seed", env, seeding, timeout=600)
         print(f"seeded: {figures['seed']}", flush=True)
         day = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
         sample = f"{MEMBER_PREFIX}{7:06d},203.0.113.7,{day}"
-        figures["plans"] = run_child("plans", sample, env)
+        figures["plans"] = run_child(__file__, "plans", env, sample, timeout=600)
         with tempfile.TemporaryDirectory(prefix="search-bench-") as log_dir:
             figures["http"] = measure(args, env, log_dir)
-    finally:
-        database_drop(url)
     figures["load_average_after"] = os.getloadavg()
     report(figures)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(figures, indent=2, default=str))
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    write_results("search", figures)
 
 
 if __name__ == "__main__":

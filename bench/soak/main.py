@@ -5,8 +5,11 @@ import os
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import bench.soak
+from bench.common import RESULTS, database_url, fresh_database
 from bench.soak.behaviour import (
     PASSWORD,
     USER_AGENTS,
@@ -18,18 +21,7 @@ from bench.soak.behaviour import (
 from bench.soak.checks import database_checks, scan_server_log, sweep
 from bench.soak.client import REQUEST_TIMEOUT, Client, Record
 from bench.soak.report import report
-from serving.runner import (
-    PLAIN_HTTP_PRODUCTION,
-    ROOT,
-    Gunicorn,
-    database_drop,
-    database_ensure,
-    database_name,
-    manage,
-    with_database,
-)
-
-RESULTS = ROOT / "bench" / "results"
+from serving.runner import PLAIN_HTTP_PRODUCTION, ROOT, Gunicorn, database_name
 
 
 def create_users(count: int) -> None:
@@ -52,6 +44,17 @@ def create_users(count: int) -> None:
     )
 
 
+@contextmanager
+def connections_closed() -> Iterator[None]:
+    """Close this process's database connections when the block ends."""
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.soak", description=bench.soak.__doc__.split("\n\n")[0]
@@ -72,10 +75,7 @@ def main() -> None:
     seconds = max(10, min(args.seconds, 3600))  # bounded, whatever was asked
     users = max(1, min(args.users, 2000))
     idle = min(600, max(20, seconds // 8))  # some sessions must expire during the run
-    admin_url = os.environ.get(
-        "SOAK_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    url = with_database(admin_url, f"soak_{os.getpid()}_{int(time.time())}")
+    url = database_url("soak", variable="SOAK_PG_URL")
     os.environ.update(
         {
             **PLAIN_HTTP_PRODUCTION,
@@ -102,9 +102,8 @@ def main() -> None:
         flush=True,
     )
     record = Record()
-    database_ensure(url)
-    try:
-        manage("migrate", "--noinput", env=os.environ, quiet=True)
+    # Exits in reverse: this process's connections close before the database goes.
+    with fresh_database(url, env=os.environ), connections_closed():
         import django
 
         django.setup()
@@ -148,11 +147,6 @@ def main() -> None:
             answers = sweep(client, states, record)
         scan_server_log(log, record)
         figures = database_checks(answers, args.limit, record)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        database_drop(url)
     report(record, figures, elapsed)
     print(f"gunicorn log: {log.relative_to(ROOT)}")
     sys.exit(1 if record.violations else 0)
