@@ -6,8 +6,9 @@
 Creates a fresh PostgreSQL database (postgres@127.0.0.1, dropped afterwards), 200 users
 (Argon2, the production hasher) with 3 devices each, and starts gunicorn with
 gunicorn.conf.py (WEB_CONCURRENCY workers, default 2 x cores + 1; DEBUG off; Redis for
-throttles; on 127.0.0.1). Policy for the run: 2 live sessions per user, and an idle
-timeout short enough that some sessions expire; the login throttle is raised (every
+throttles; on 127.0.0.1). Policy for the run: 2 live sessions per user, and a refresh
+lifetime (`REFRESH_TTL`) short enough that some sessions expire (the soak's clients
+never refresh); the login throttle is raised (every
 request comes from 127.0.0.1). One thread per user, for the given time: log in (by
 username or mobile, sometimes all devices at once), use the session, list sessions,
 end another device's session, log out, sign out everywhere else, retry a credential

@@ -87,7 +87,11 @@ def main() -> None:
             "DJANGO_LOG_LEVEL": "WARNING",
             "THROTTLE_LOGIN_IP": "100000/min",  # one client IP for everyone
             "SESSION_POLICY_MAX_SESSIONS_PER_USER": str(args.limit),
-            "SESSION_POLICY_IDLE_TIMEOUT": str(idle),
+            # A token session ends (403 session_expired) once its refresh token goes
+            # unused this long; the soak never refreshes, so sessions expire during
+            # the run. Access tokens outlive the run: an idle device is not a 401.
+            "SESSION_POLICY_REFRESH_TTL": str(idle),
+            "SESSION_POLICY_IDLE_TIMEOUT": str(max(3600, 2 * seconds)),
             "SESSION_POLICY_ACTIVITY_UPDATE_INTERVAL": str(max(1, idle // 4)),
         }
     )
@@ -98,7 +102,7 @@ def main() -> None:
     print(
         f"make soak: {users} users x {args.devices} devices, {seconds} s, gunicorn "
         f"{workers} workers, PostgreSQL {database_name(url)}, Redis; limit "
-        f"{args.limit} sessions/user, idle timeout {idle} s",
+        f"{args.limit} sessions/user, sessions unrefreshed for {idle} s expire",
         flush=True,
     )
     record = Record()
