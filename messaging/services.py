@@ -49,6 +49,37 @@ def message_send(
     return message
 
 
+def _announce_block_change(
+    *,
+    kind: EventKind,
+    blocker: User,
+    blocked: User,
+    session: UserSession | None,
+    ip_address: str | None,
+    user_agent: str,
+    at: datetime | None,
+) -> None:
+    """Record a block or unblock for the blocker, and log it (ids and names only)."""
+    security_event_record(
+        kind=kind,
+        user=blocker,
+        session=session,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        detail={"blocked": blocked.username, "blocked_id": str(blocked.pk)},
+        at=at,
+    )
+    action = "blocked" if kind == EventKind.USER_BLOCKED else "unblocked"
+    logger.info(
+        "user %s: blocker=%s (%s) blocked=%s (%s)",
+        action,
+        blocker.pk,
+        blocker.username,
+        blocked.pk,
+        blocked.username,
+    )
+
+
 @transaction.atomic
 def block_create(
     *,
@@ -68,21 +99,14 @@ def block_create(
     )
     if not created:
         raise AlreadyBlocked()
-    security_event_record(
+    _announce_block_change(
         kind=EventKind.USER_BLOCKED,
-        user=blocker,
+        blocker=blocker,
+        blocked=blocked,
         session=session,
         ip_address=ip_address,
         user_agent=user_agent,
-        detail={"blocked": blocked.username, "blocked_id": str(blocked.pk)},
         at=at,
-    )
-    logger.info(
-        "user blocked: blocker=%s (%s) blocked=%s (%s)",
-        blocker.pk,
-        blocker.username,
-        blocked.pk,
-        blocked.username,
     )
     return block
 
@@ -101,20 +125,13 @@ def block_remove(
     deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
     if not deleted:
         return False
-    security_event_record(
+    _announce_block_change(
         kind=EventKind.USER_UNBLOCKED,
-        user=blocker,
+        blocker=blocker,
+        blocked=blocked,
         session=session,
         ip_address=ip_address,
         user_agent=user_agent,
-        detail={"blocked": blocked.username, "blocked_id": str(blocked.pk)},
         at=at,
-    )
-    logger.info(
-        "user unblocked: blocker=%s (%s) blocked=%s (%s)",
-        blocker.pk,
-        blocker.username,
-        blocked.pk,
-        blocked.username,
     )
     return True
